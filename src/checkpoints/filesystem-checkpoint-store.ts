@@ -1,0 +1,240 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, type Stats } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CheckpointCorruptError, NotFoundError, PbtError } from '../core/errors.js';
+import type { CheckpointInfo, CheckpointStore, GcReport } from './checkpoint-store.js';
+
+const KEY_PATTERN = /^[0-9a-f]{64}$/;
+const SHARD_PATTERN = /^[0-9a-f]{2}$/;
+const CHECKPOINT_SUFFIX = '.ckpt';
+const TEMP_SUFFIX = '.tmp';
+
+/** What `gc` did, with the temp-file cleanup counted separately from checkpoints. */
+export interface FilesystemGcReport extends GcReport {
+  /** Leftover temp files of interrupted `put`s that were removed (their bytes are in `freedBytes`). */
+  readonly tempFilesDeleted: number;
+}
+
+/** sha256 of the bytes, lowercase hex: the key of a checkpoint. */
+export function checkpointKey(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Throws unless `key` is 64 lowercase hex digits, so a key can never name a path outside the root. */
+export function assertCheckpointKey(key: string): void {
+  if (!KEY_PATTERN.test(key)) {
+    throw new PbtError(
+      'INVALID_CHECKPOINT_KEY',
+      `invalid checkpoint key ${JSON.stringify(key.slice(0, 80))}: expected 64 lowercase hex digits (a sha256)`,
+    );
+  }
+}
+
+/**
+ * Checkpoints as files: `<root>/<key[0..2]>/<key>.ckpt`, where key = sha256(bytes). Two-character
+ * shard directories keep directories small with many checkpoints.
+ *
+ * Several processes (workers on one machine, or on several machines sharing a network file
+ * system with atomic rename) may use the same root at once: writes go to a uniquely named temp
+ * file in the target directory, are fsynced, then renamed over the final name, so a reader sees
+ * either nothing or the complete file. Two writers of the same key write identical bytes, so
+ * whichever rename lands last is harmless.
+ */
+export class FilesystemCheckpointStore implements CheckpointStore {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+    mkdirSync(root, { recursive: true });
+  }
+
+  /** Where the checkpoint with this key lives (whether or not it exists). */
+  pathOf(key: string): string {
+    assertCheckpointKey(key);
+    return join(this.root, key.slice(0, 2), `${key}${CHECKPOINT_SUFFIX}`);
+  }
+
+  async put(bytes: Uint8Array): Promise<string> {
+    const key = checkpointKey(bytes);
+    const path = this.pathOf(key);
+    const existing = await statOrNull(path);
+    if (existing !== null && existing.size === bytes.byteLength) {
+      // Already stored. Refresh the mtime: the caller is about to reference this key, and gc
+      // must treat it as just written rather than as an old orphan.
+      const now = new Date();
+      await utimes(path, now, now).catch(ignoreMissing);
+      if ((await statOrNull(path)) !== null) return key;
+      // Deleted by a concurrent gc between the two calls: fall through and write it again.
+    }
+    // A size mismatch means a damaged file (e.g. a crash on a file system without atomic
+    // rename): overwrite it with the correct bytes.
+    const dir = join(this.root, key.slice(0, 2));
+    await mkdir(dir, { recursive: true });
+    const temp = join(dir, `${key}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+    try {
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    await syncDirectory(dir);
+    return key;
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    const path = this.pathOf(key);
+    let buf: Buffer;
+    try {
+      buf = await readFile(path);
+    } catch (err) {
+      if (isMissing(err)) throw new NotFoundError(`checkpoint ${key}`);
+      throw err;
+    }
+    if (checkpointKey(buf) !== key) throw new CheckpointCorruptError(key);
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await statOrNull(this.pathOf(key))) !== null;
+  }
+
+  /** Removes the checkpoint; deleting a key that is not there is not an error. */
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  /** Every stored checkpoint, sorted by key. */
+  async list(): Promise<CheckpointInfo[]> {
+    const out: CheckpointInfo[] = [];
+    for (const entry of await this.scan()) {
+      if (entry.kind === 'checkpoint')
+        out.push({ key: entry.key, bytes: entry.size, mtime: entry.mtime });
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /**
+   * Deletes checkpoints that are not in `referenced` and are at least `minAgeMs` old at `now`
+   * (by file mtime), and temp files of interrupted writes of the same age. Young files are
+   * kept: a checkpoint just written may not be referenced in the store yet, and a young temp
+   * file may belong to a write in progress.
+   */
+  async gc(
+    referenced: ReadonlySet<string>,
+    minAgeMs: number,
+    now: number,
+  ): Promise<FilesystemGcReport> {
+    let deleted = 0;
+    let kept = 0;
+    let freedBytes = 0;
+    let tempFilesDeleted = 0;
+    for (const entry of await this.scan()) {
+      const oldEnough = now - entry.mtime >= minAgeMs;
+      if (entry.kind === 'temp') {
+        if (oldEnough && (await removeIfPresent(entry.path))) {
+          tempFilesDeleted++;
+          freedBytes += entry.size;
+        }
+      } else if (referenced.has(entry.key) || !oldEnough) {
+        kept++;
+      } else if (await removeIfPresent(entry.path)) {
+        deleted++;
+        freedBytes += entry.size;
+      }
+    }
+    return { deleted, kept, freedBytes, tempFilesDeleted };
+  }
+
+  private async scan(): Promise<ScanEntry[]> {
+    const out: ScanEntry[] = [];
+    for (const shard of await readdirOrEmpty(this.root)) {
+      if (!SHARD_PATTERN.test(shard)) continue;
+      const dir = join(this.root, shard);
+      for (const name of await readdirOrEmpty(dir)) {
+        let kind: ScanEntry['kind'];
+        let key: string;
+        if (name.endsWith(CHECKPOINT_SUFFIX)) {
+          kind = 'checkpoint';
+          key = name.slice(0, -CHECKPOINT_SUFFIX.length);
+        } else if (name.endsWith(TEMP_SUFFIX)) {
+          kind = 'temp';
+          key = name.slice(0, 64);
+        } else {
+          continue;
+        }
+        if (!KEY_PATTERN.test(key) || !key.startsWith(shard)) continue;
+        const path = join(dir, name);
+        const info = await statOrNull(path);
+        if (info === null || !info.isFile()) continue;
+        out.push({ kind, key, path, size: info.size, mtime: info.mtimeMs });
+      }
+    }
+    return out;
+  }
+}
+
+interface ScanEntry {
+  readonly kind: 'checkpoint' | 'temp';
+  readonly key: string;
+  readonly path: string;
+  readonly size: number;
+  readonly mtime: number;
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
+}
+
+function ignoreMissing(err: unknown): void {
+  if (!isMissing(err)) throw err;
+}
+
+async function statOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await stat(path);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}
+
+/** True when this call removed the file (false when someone else already had). */
+async function removeIfPresent(path: string): Promise<boolean> {
+  try {
+    await rm(path);
+    return true;
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
+}
+
+/** Persist the rename itself; some platforms cannot open directories, which is fine to skip. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Best effort: the data itself was already fsynced.
+  } finally {
+    await handle?.close();
+  }
+}

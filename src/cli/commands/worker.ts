@@ -1,0 +1,64 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { prepareStoredExperiment } from '../../experiment/prepare-experiment.js';
+import { runWorker } from '../../worker/worker.js';
+import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
+import { resolveStoreUrl } from './run.js';
+
+interface WorkerFlags {
+  store: string;
+  experiment?: string;
+  workerName?: string;
+  checkpoints?: string;
+  backend?: string;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'join an experiment as one worker process (on this or any machine that reaches the store)',
+    )
+    .option('--store <url>', 'population store URL', DEFAULT_STORE)
+    .option('-e, --experiment <id>', 'experiment id (default: the newest)')
+    .option('--worker-name <name>', 'name shown in leases and logs')
+    .option('--checkpoints <dir>', 'checkpoint directory, if it differs on this machine')
+    .option('--backend <name>', 'TensorFlow.js backend: node | wasm | cpu')
+    .action(async (flags: WorkerFlags) => {
+      const storeUrl = resolveStoreUrl(flags.store);
+      await withStore(storeUrl, async (store) => {
+        const experiment = await findExperiment(store, flags.experiment);
+        const stored = experiment.config as { taskOptions?: Record<string, unknown> };
+        const config = flags.backend
+          ? { ...stored, taskOptions: { ...stored.taskOptions, backend: flags.backend } }
+          : stored;
+        const prepared = await prepareStoredExperiment(config);
+        const workerId = `${flags.workerName ?? 'worker'}@${hostname()}:${process.pid}`;
+        const log = (m: string): void =>
+          void process.stderr.write(`${new Date().toISOString()} ${workerId} ${m}\n`);
+        const controller = new AbortController();
+        const stop = (): void => {
+          log('stop requested: releasing the member at the next safe point');
+          controller.abort();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        log(`joined experiment ${experiment.id} (task ${experiment.task})`);
+        const summary = await runWorker({
+          store,
+          checkpoints: checkpointsOf(experiment, flags.checkpoints),
+          experimentId: experiment.id,
+          config: prepared.config,
+          task: prepared.task,
+          space: prepared.space,
+          seed: experiment.seed,
+          workerId,
+          log,
+          signal: controller.signal,
+        });
+        log(
+          `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
+        );
+      });
+    });
+}

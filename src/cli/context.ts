@@ -1,0 +1,50 @@
+import { FilesystemCheckpointStore } from '../checkpoints/filesystem-checkpoint-store.js';
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { parseExperimentConfig } from '../config/experiment-config.js';
+import { PbtError } from '../core/errors.js';
+import { openStore } from '../store/open-store.js';
+import type { ExperimentRecord, Store } from '../store/store.js';
+
+export const DEFAULT_STORE = 'sqlite:.pbt/pbt.db';
+
+/** Open a store, run `fn`, always close it. */
+export async function withStore<T>(url: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(url);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The named experiment, or the newest one when no id is given. */
+export async function findExperiment(
+  store: Store,
+  id: string | undefined,
+): Promise<ExperimentRecord> {
+  if (id !== undefined) {
+    const exp = await store.getExperiment(id);
+    if (exp) return exp;
+    const matches = (await store.listExperiments()).filter((e) => e.id.startsWith(id));
+    if (matches.length === 1 && matches[0]) return matches[0];
+    throw new PbtError(
+      'NOT_FOUND',
+      matches.length > 1
+        ? `"${id}" matches ${matches.length} experiments (${matches.map((e) => e.id).join(', ')}); give more of the id`
+        : `no experiment "${id}" in this store; \`pbt list\` shows the experiments`,
+    );
+  }
+  const [newest] = await store.listExperiments();
+  if (!newest)
+    throw new PbtError(
+      'NOT_FOUND',
+      'this store has no experiments yet; start one with `pbt run toy`',
+    );
+  return newest;
+}
+
+/** The checkpoint store an experiment was created with. */
+export function checkpointsOf(experiment: ExperimentRecord, override?: string): CheckpointStore {
+  const config = parseExperimentConfig(experiment.config, 'stored experiment config');
+  return new FilesystemCheckpointStore(override ?? config.checkpoints);
+}

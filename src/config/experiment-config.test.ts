@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../core/errors.js';
+import { mergeConfig, parseExperimentConfig } from './experiment-config.js';
+
+const base = { task: 'toy', budget: { steps: 100 } };
+
+function issuesOf(raw: unknown): string {
+  try {
+    parseExperimentConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('experiment config', () => {
+  it('fills defaults: async truncation PBT, perturb explore, population 10', () => {
+    const c = parseExperimentConfig(base);
+    expect(c.method).toBe('pbt');
+    expect(c.mode).toBe('async');
+    expect(c.population).toBe(10);
+    expect(c.exploit).toEqual({ kind: 'truncation', fraction: 0.25 });
+    expect(c.ready).toEqual({ every: 100, unit: 'steps', burnIn: 0 });
+  });
+
+  it('names unknown keys, including nested ones, and says how to fix them', () => {
+    expect(issuesOf({ ...base, populaton: 4 })).toMatch(
+      /\(top level\): unknown key "populaton".*check the spelling/,
+    );
+    expect(issuesOf({ ...base, ready: { evry: 4 } })).toMatch(/ready: unknown key "evry"/);
+  });
+
+  it('names wrong types', () => {
+    expect(issuesOf({ ...base, population: 'ten' })).toMatch(/population:/);
+    expect(issuesOf({ ...base, budget: { steps: -5 } })).toMatch(/budget\.steps:/);
+  });
+
+  it('rejects a PBT population below 2 but allows a single fixed baseline', () => {
+    expect(issuesOf({ ...base, population: 1 })).toMatch(
+      /population: PBT needs a population of at least 2/,
+    );
+    expect(parseExperimentConfig({ ...base, population: 1, method: 'fixed' }).population).toBe(1);
+  });
+
+  it('rejects a truncation fraction above 0.5', () => {
+    expect(issuesOf({ ...base, exploit: { kind: 'truncation', fraction: 0.6 } })).toMatch(
+      /exploit\.fraction: .*at most 0\.5/,
+    );
+  });
+
+  it('rejects bottom + top above the population and initialHparams of the wrong length', () => {
+    expect(
+      issuesOf({ ...base, population: 4, exploit: { kind: 'truncation', bottom: 3, top: 3 } }),
+    ).toMatch(/exploit: bottom \+ top \(6\) exceeds the population \(4\)/);
+    expect(issuesOf({ ...base, population: 3, initialHparams: [{ a: 1 }] })).toMatch(
+      /initialHparams: has 1 entries but the population is 3/,
+    );
+  });
+
+  it('merges task defaults under user values; exploit and param specs are replaced whole', () => {
+    const defaults = {
+      population: 2,
+      exploit: { kind: 'truncation', fraction: 0.5 },
+      explore: { resampleProbability: 0 },
+      space: { a: { type: 'uniform', min: 0, max: 1 } },
+    };
+    const merged = mergeConfig(defaults, {
+      exploit: { kind: 'tournament' },
+      explore: { perturbFactors: [0.5, 2] },
+      space: { b: { type: 'fixed', value: 1 } },
+    });
+    expect(merged.exploit).toEqual({ kind: 'tournament' });
+    expect(merged.explore).toEqual({ resampleProbability: 0, perturbFactors: [0.5, 2] });
+    expect(merged.space).toEqual({
+      a: { type: 'uniform', min: 0, max: 1 },
+      b: { type: 'fixed', value: 1 },
+    });
+    expect(merged.population).toBe(2);
+  });
+});

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+
+/**
+ * The experiment file (JSON or YAML) and the library options share this schema. Unknown keys
+ * are errors (a typo must not silently fall back to a default).
+ */
+const paramSpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('uniform'), min: z.number(), max: z.number() }),
+  z.strictObject({ type: z.literal('loguniform'), min: z.number(), max: z.number() }),
+  z.strictObject({
+    type: z.literal('int'),
+    min: z.number().int(),
+    max: z.number().int(),
+    log: z.boolean().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('categorical'),
+    values: z.array(z.union([z.number(), z.string()])).min(1),
+  }),
+  z.strictObject({ type: z.literal('fixed'), value: z.union([z.number(), z.string()]) }),
+]);
+
+const ready = z.strictObject({
+  every: z.number().positive(),
+  unit: z.enum(['steps', 'seconds']).default('steps'),
+  burnIn: z.number().int().nonnegative().default(0),
+});
+
+const exploit = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('truncation'),
+    fraction: z
+      .number()
+      .gt(0)
+      .max(0.5, {
+        message: 'the truncation fraction must be at most 0.5 (bottom and top would overlap)',
+      })
+      .optional(),
+    bottom: z.number().int().positive().optional(),
+    top: z.number().int().positive().optional(),
+  }),
+  z.strictObject({ kind: z.literal('tournament') }),
+  z.strictObject({ kind: z.literal('none') }),
+]);
+
+const explore = z.strictObject({
+  perturbFactors: z.array(z.number().positive()).min(1).optional(),
+  resampleProbability: z.number().min(0).max(1).optional(),
+  noise: z
+    .strictObject({ sigma: z.number().positive(), params: z.array(z.string()).min(1) })
+    .optional(),
+});
+
+export const experimentConfigSchema = z
+  .strictObject({
+    /** Human label; the experiment id is derived from it. */
+    name: z.string().min(1).optional(),
+    /** A built-in task name (`pbt tasks`) or a path to a module exporting a task. */
+    task: z.string().min(1),
+    taskOptions: z.record(z.string(), z.unknown()).default({}),
+    /** Overrides (per parameter) of the task's search space. */
+    space: z.record(z.string(), paramSpec).optional(),
+    /** pbt, or a baseline run through the same runtime with the same budget. */
+    method: z.enum(['pbt', 'random', 'grid', 'fixed']).default('pbt'),
+    /** Hyperparameters for method 'fixed' (and defaults for params missing there). */
+    fixed: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
+    /** Explicit starting hyperparameters, one object per member (PBT and random search). */
+    initialHparams: z.array(z.record(z.string(), z.union([z.number(), z.string()]))).optional(),
+    population: z.number().int().positive().default(10),
+    /** Training steps per member. */
+    budget: z.strictObject({ steps: z.number().int().positive() }),
+    ready: ready.default({ every: 100, unit: 'steps', burnIn: 0 }),
+    exploit: exploit.default({ kind: 'truncation', fraction: 0.25 }),
+    explore: explore.default({}),
+    mode: z.enum(['async', 'sync']).default('async'),
+    seed: z.number().int().nonnegative().default(0),
+    /** Local worker processes; 0 creates the experiment for remote workers only. */
+    workers: z.number().int().nonnegative().optional(),
+    store: z.string().default('sqlite:.pbt/pbt.db'),
+    checkpoints: z.string().default('.pbt/checkpoints'),
+    leaseSeconds: z.number().positive().default(60),
+    /** Consecutive failed ready points after which a member is marked failed for good. */
+    maxFailures: z.number().int().positive().default(3),
+    /** Experiments with the same group are compared in reports (PBT vs baselines). */
+    group: z.string().optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.method === 'pbt' && c.population < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['population'],
+        message: 'PBT needs a population of at least 2 (use method "fixed" for a single model)',
+      });
+    }
+    if (
+      c.exploit.kind === 'truncation' &&
+      (c.exploit.bottom ?? 0) + (c.exploit.top ?? 0) > c.population
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exploit'],
+        message: `bottom + top (${(c.exploit.bottom ?? 0) + (c.exploit.top ?? 0)}) exceeds the population (${c.population})`,
+      });
+    }
+    if (c.initialHparams && c.initialHparams.length !== c.population) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['initialHparams'],
+        message: `has ${c.initialHparams.length} entries but the population is ${c.population}: give one per member`,
+      });
+    }
+    if (c.ready.unit === 'steps' && !Number.isInteger(c.ready.every)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ready', 'every'],
+        message: 'must be a whole number of steps',
+      });
+    }
+  });
+
+export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
+export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
+
+/** Validate raw config; throws ConfigError listing each issue as `field: problem`. */
+export function parseExperimentConfig(raw: unknown, source = 'config'): ExperimentConfig {
+  const parsed = experimentConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+    return `${field}: ${describeIssue(issue)}`;
+  });
+  throw new ConfigError(`invalid ${source}:`, issues);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see docs/config.md)`;
+  }
+  return issue.message;
+}
+
+/**
+ * Task defaults merged under a user config. Nested option objects merge key by key; `exploit`
+ * (a tagged union) and each parameter spec of `space` are replaced whole, so a user's
+ * `{ "kind": "tournament" }` never inherits a default `fraction`.
+ */
+export function mergeConfig(
+  base: Record<string, unknown>,
+  over: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prev = out[key];
+    if (key === 'exploit' || !isPlainObject(prev) || !isPlainObject(value)) out[key] = value;
+    else if (key === 'space') out[key] = { ...prev, ...value };
+    else out[key] = mergeConfig(prev, value);
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

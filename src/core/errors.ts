@@ -1,0 +1,50 @@
+/** One root error with a stable `code`, so the CLI and library users can branch on it. */
+export class PbtError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad user input (config, space, CLI flags). The CLI exits with code 2. */
+export class ConfigError extends PbtError {
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
+    super(
+      'CONFIG',
+      issues.length > 0 ? `${message}\n${issues.map((i) => `  - ${i}`).join('\n')}` : message,
+    );
+  }
+}
+
+/** A worker's lease on a member was taken by another worker (or expired): stop writing. */
+export class LeaseLostError extends PbtError {
+  constructor(
+    readonly experimentId: string,
+    readonly memberId: number,
+  ) {
+    super('LEASE_LOST', `lease on member ${memberId} of experiment ${experimentId} was lost`);
+  }
+}
+
+export class NotFoundError extends PbtError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} not found`);
+  }
+}
+
+/** A checkpoint's bytes do not match its content hash. */
+export class CheckpointCorruptError extends PbtError {
+  constructor(readonly key: string) {
+    super(
+      'CHECKPOINT_CORRUPT',
+      `checkpoint ${key} is corrupt: its content does not match its hash`,
+    );
+  }
+}

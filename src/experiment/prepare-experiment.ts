@@ -1,0 +1,109 @@
+import path from 'node:path';
+import {
+  mergeConfig,
+  parseExperimentConfig,
+  type ExperimentConfig,
+} from '../config/experiment-config.js';
+import { ConfigError } from '../core/errors.js';
+import { createRng } from '../core/rng.js';
+import { validateHparams, validateSpace } from '../core/space.js';
+import type { SearchSpace } from '../core/space-types.js';
+import type { Hparams } from '../core/types.js';
+import { validateExploitConfig } from '../strategies/exploit.js';
+import { validateExploreConfig } from '../strategies/explore.js';
+import { initialPopulation } from '../strategies/initial-population.js';
+import { isTaskModulePath, resolveTaskDefinition } from '../tasks/registry.js';
+import type { Task, TaskDefinition } from '../tasks/task.js';
+
+/** A validated config with its task built: what both `pbt run` and every worker need. */
+export interface PreparedExperiment {
+  readonly config: ExperimentConfig;
+  readonly definition: TaskDefinition<never>;
+  readonly task: Task;
+  readonly space: SearchSpace;
+}
+
+/**
+ * Merge the task's defaults under the user's config, validate everything (config, task options,
+ * search space) before anything is written, and build the task. Module paths are made absolute
+ * so that workers started elsewhere load the same file.
+ */
+export async function prepareExperiment(
+  raw: Record<string, unknown>,
+  cwd = process.cwd(),
+): Promise<PreparedExperiment> {
+  const taskRef = raw.task;
+  if (typeof taskRef !== 'string' || taskRef.length === 0) {
+    throw new ConfigError('invalid config:', [
+      'task: required: a built-in task name (see `pbt tasks`) or a module path',
+    ]);
+  }
+  const definition = await resolveTaskDefinition(taskRef, cwd);
+  const merged = mergeConfig(definition.defaults ?? {}, raw);
+  if (isTaskModulePath(taskRef)) merged.task = path.resolve(cwd, taskRef);
+  const config = parseExperimentConfig(merged);
+  return buildTask(config, definition);
+}
+
+/** Rebuild the task of a stored (already validated) config, e.g. in a worker process. */
+export async function prepareStoredExperiment(storedConfig: unknown): Promise<PreparedExperiment> {
+  const config = parseExperimentConfig(storedConfig, 'stored experiment config');
+  const definition = await resolveTaskDefinition(config.task);
+  return buildTask(config, definition);
+}
+
+async function buildTask(
+  config: ExperimentConfig,
+  definition: TaskDefinition<never>,
+): Promise<PreparedExperiment> {
+  const options = definition.parseOptions
+    ? definition.parseOptions(config.taskOptions)
+    : (config.taskOptions as never);
+  const task = await definition.create(options);
+  const space: SearchSpace = { ...task.space, ...(config.space ?? {}) };
+  validateSpace(space);
+  for (const key of Object.keys(config.space ?? {})) {
+    if (!(key in task.space)) {
+      throw new ConfigError('invalid config:', [
+        `space.${key}: the task "${task.name}" has no hyperparameter "${key}"; it has ${Object.keys(task.space).join(', ')}`,
+      ]);
+    }
+  }
+  validateExploitConfig(config.exploit);
+  validateExploreConfig(config.explore, space);
+  return { config, definition, task, space };
+}
+
+/** Starting hyperparameters of every member for the config's method. */
+export function initialMembers(prepared: PreparedExperiment): Hparams[] {
+  const { config, space } = prepared;
+  const rng = createRng(config.seed, 'init');
+  let members: Hparams[];
+  if (config.initialHparams && (config.method === 'pbt' || config.method === 'fixed')) {
+    members = config.initialHparams;
+  } else if (config.method === 'fixed') {
+    if (!config.fixed) {
+      throw new ConfigError('invalid config:', [
+        'fixed: method "fixed" needs the hyperparameters to use, e.g. "fixed": { "lr": 0.001 }',
+      ]);
+    }
+    members = initialPopulation(space, config.population, 'fixed', rng, config.fixed);
+  } else {
+    members = initialPopulation(
+      space,
+      config.population,
+      config.method === 'grid' ? 'grid' : 'random',
+      rng,
+    );
+  }
+  members.forEach((h, i) => {
+    try {
+      validateHparams(space, h);
+    } catch (err) {
+      throw new ConfigError(
+        `member ${i}'s starting hyperparameters are invalid: ${(err as Error).message}`,
+      );
+    }
+  });
+  return members;
+}

@@ -1,0 +1,117 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PbtError } from '../../core/errors.js';
+import { describeStoreConformance } from '../../testing/store-conformance.js';
+import { latestSchemaVersion, migrations } from './migrations.js';
+import { SqliteStore } from './sqlite-store.js';
+
+let dir: string | null = null;
+
+/** A fresh temp directory per test; every `new SqliteStore(path)` is another connection. */
+function dbPath(): string {
+  dir ??= mkdtempSync(join(tmpdir(), 'pbt-sqlite-store-'));
+  return join(dir, 'pbt.db');
+}
+
+function removeDir(): Promise<void> {
+  if (dir !== null) rmSync(dir, { recursive: true, force: true });
+  dir = null;
+  return Promise.resolve();
+}
+
+describeStoreConformance('SqliteStore', {
+  open: () => Promise.resolve(new SqliteStore(dbPath())),
+  cleanup: removeDir,
+});
+
+describe('SqliteStore on disk', () => {
+  afterEach(removeDir);
+
+  it('uses WAL, foreign keys and records the schema version', async () => {
+    const store = new SqliteStore(dbPath());
+    await store.close();
+    const db = new Database(dbPath(), { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const versions = db.prepare('SELECT version FROM schema_version ORDER BY version').all();
+      expect(versions).toEqual(migrations.map((m) => ({ version: m.version })));
+    } finally {
+      db.close();
+    }
+  });
+
+  it('numbers migrations 1, 2, 3, … in order', () => {
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    expect(latestSchemaVersion).toBe(migrations.length);
+  });
+
+  it('keeps data across reopening and does not re-run migrations', async () => {
+    const first = new SqliteStore(dbPath());
+    await first.createExperiment({
+      id: 'exp',
+      task: 'toy',
+      config: { a: 1 },
+      seed: 1,
+      members: [{ lr: 0.1 }],
+      now: 5,
+    });
+    await first.close();
+    const second = new SqliteStore(dbPath());
+    expect(await second.getExperiment('exp')).toMatchObject({ config: { a: 1 }, createdAt: 5 });
+    await second.close();
+    const db = new Database(dbPath(), { readonly: true });
+    const count = db.prepare('SELECT COUNT(*) AS n FROM schema_version').get();
+    db.close();
+    expect(count).toEqual({ n: migrations.length });
+  });
+
+  it('refuses a database made by a newer version of pbt', async () => {
+    await new SqliteStore(dbPath()).close();
+    const db = new Database(dbPath());
+    db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(
+      latestSchemaVersion + 1,
+      'from the future',
+      0,
+    );
+    db.close();
+    let error: unknown = null;
+    try {
+      new SqliteStore(dbPath());
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(PbtError);
+    expect(error).toMatchObject({ code: 'SCHEMA_TOO_NEW' });
+    expect((error as Error).message).toMatch(/version \d+.*upgrade pbt/);
+  });
+
+  it('keeps results append-only', async () => {
+    const store = new SqliteStore(dbPath());
+    await store.createExperiment({
+      id: 'exp',
+      task: 'toy',
+      config: {},
+      seed: 1,
+      members: [{ lr: 0.1 }],
+      now: 5,
+    });
+    const lease = await store.claimMember('exp', { workerId: 'w', leaseMs: 1000, now: 5 });
+    if (lease === null) throw new Error('expected a lease');
+    await store.recordResult(lease, {
+      step: 1,
+      metrics: { score: 0.5 },
+      hparams: { lr: 0.1 },
+      checkpoint: 'ck',
+      done: false,
+      now: 6,
+      trainSeconds: 1,
+    });
+    await store.close();
+    const db = new Database(dbPath());
+    expect(() => db.prepare('UPDATE results SET score = 1').run()).toThrow(/append-only/);
+    db.close();
+  });
+});

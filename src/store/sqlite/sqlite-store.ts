@@ -1,0 +1,276 @@
+import Database from 'better-sqlite3';
+import { NotFoundError, PbtError } from '../../core/errors.js';
+import type { Decision, MemberView, PopulationSnapshot } from '../../core/types.js';
+import { asPromise } from '../shared/as-promise.js';
+import {
+  assertLeaseHeld,
+  claimed,
+  decided,
+  failed,
+  heartbeated,
+  leaseOf,
+  newExperiment,
+  pickClaim,
+  released,
+  withResult,
+} from '../shared/member-transitions.js';
+import {
+  experimentFromRow,
+  experimentToRow,
+  lineageFromRow,
+  lineageToRow,
+  memberFromRow,
+  memberToRow,
+  resultFromRow,
+  resultToRow,
+  type ExperimentRow,
+  type LineageRow,
+  type MemberRow,
+  type ResultRow,
+  type Unnumbered,
+} from '../shared/rows.js';
+import type {
+  AppliedDecision,
+  ClaimOptions,
+  ExperimentRecord,
+  ExperimentStatus,
+  Lease,
+  LineageEvent,
+  MemberRecord,
+  NewExperiment,
+  ReadyResult,
+  ResultRecord,
+  Store,
+} from '../store.js';
+import { applyMigrations } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** How long a write waits for another process's transaction before failing (ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Every statement the store runs, prepared once per connection. */
+function prepareStatements(db: Database.Database) {
+  return {
+    insertExperiment: db.prepare<[ExperimentRow]>(
+      `INSERT INTO experiments (id, task, config, seed, status, created_at, population_size)
+       VALUES (@id, @task, @config, @seed, @status, @created_at, @population_size)`,
+    ),
+    getExperiment: db.prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE id = ?'),
+    listExperiments: db.prepare<[], ExperimentRow>(
+      'SELECT * FROM experiments ORDER BY created_at DESC, id DESC',
+    ),
+    setExperimentStatus: db.prepare<[string, string]>(
+      'UPDATE experiments SET status = ? WHERE id = ?',
+    ),
+    insertMember: db.prepare<[MemberRow]>(
+      `INSERT INTO members (experiment_id, id, hparams, step, score, last_failed, checkpoint, status,
+         decision_due, consecutive_failures, failure_reason, lease_owner, lease_expires_at, token)
+       VALUES (@experiment_id, @id, @hparams, @step, @score, @last_failed, @checkpoint, @status,
+         @decision_due, @consecutive_failures, @failure_reason, @lease_owner, @lease_expires_at,
+         @token)`,
+    ),
+    /** Every member row is written back whole: the transitions decide what changed. */
+    updateMember: db.prepare<[MemberRow]>(
+      `UPDATE members SET hparams = @hparams, step = @step, score = @score,
+         last_failed = @last_failed, checkpoint = @checkpoint, status = @status,
+         decision_due = @decision_due, consecutive_failures = @consecutive_failures,
+         failure_reason = @failure_reason, lease_owner = @lease_owner,
+         lease_expires_at = @lease_expires_at, token = @token
+       WHERE experiment_id = @experiment_id AND id = @id`,
+    ),
+    getMember: db.prepare<[string, number], MemberRow>(
+      'SELECT * FROM members WHERE experiment_id = ? AND id = ?',
+    ),
+    listMembers: db.prepare<[string], MemberRow>(
+      'SELECT * FROM members WHERE experiment_id = ? ORDER BY id',
+    ),
+    /** The claim's candidates: the active members (the barrier step is the lowest among them). */
+    listActiveMembers: db.prepare<[string], MemberRow>(
+      `SELECT * FROM members
+       WHERE experiment_id = ? AND status IN ('pending', 'running')
+       ORDER BY step, id`,
+    ),
+    insertResult: db.prepare<[Unnumbered<ResultRow>]>(
+      `INSERT INTO results (experiment_id, member_id, step, score, metrics, error, hparams,
+         checkpoint, time, train_seconds)
+       VALUES (@experiment_id, @member_id, @step, @score, @metrics, @error, @hparams,
+         @checkpoint, @time, @train_seconds)`,
+    ),
+    listResults: db.prepare<[string], ResultRow>(
+      'SELECT * FROM results WHERE experiment_id = ? ORDER BY member_id, step, id',
+    ),
+    insertLineage: db.prepare<[Unnumbered<LineageRow>]>(
+      `INSERT INTO lineage (experiment_id, member_id, step, donor, donor_step, donor_checkpoint,
+         old_hparams, new_hparams, operations, time)
+       VALUES (@experiment_id, @member_id, @step, @donor, @donor_step, @donor_checkpoint,
+         @old_hparams, @new_hparams, @operations, @time)`,
+    ),
+    listLineage: db.prepare<[string], LineageRow>(
+      'SELECT * FROM lineage WHERE experiment_id = ? ORDER BY id',
+    ),
+    referencedCheckpoints: db.prepare<[], { checkpoint: string }>(
+      'SELECT DISTINCT checkpoint FROM members WHERE checkpoint IS NOT NULL',
+    ),
+  };
+}
+
+/**
+ * The embedded population store: one SQLite file shared by every worker process on a machine.
+ * WAL lets readers (dashboard, reports) run beside a writer; every read-then-write runs in a
+ * `BEGIN IMMEDIATE` transaction, which takes the write lock up front, so two processes can never
+ * both read a member as free and both claim it.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof prepareStatements>;
+
+  constructor(
+    readonly path: string,
+    options: SqliteStoreOptions = {},
+  ) {
+    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // In WAL mode NORMAL never corrupts the database; an OS crash may lose the last commits.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      applyMigrations(this.db, path, Date.now());
+      this.sql = prepareStatements(this.db);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  /** Runs `work` holding the database's write lock from the start; rolls back if it throws. */
+  private write<T>(work: () => T): Promise<T> {
+    return asPromise(() => this.db.transaction(work).immediate());
+  }
+
+  private memberOf(lease: Lease): MemberRecord | undefined {
+    const row = this.sql.getMember.get(lease.experimentId, lease.memberId);
+    return row === undefined ? undefined : memberFromRow(row);
+  }
+
+  createExperiment(input: NewExperiment): Promise<ExperimentRecord> {
+    return this.write(() => {
+      if (this.sql.getExperiment.get(input.id) !== undefined) {
+        throw new PbtError('EXISTS', `an experiment with id '${input.id}' already exists`);
+      }
+      const { experiment, members } = newExperiment(input);
+      const row = experimentToRow(experiment);
+      this.sql.insertExperiment.run(row);
+      for (const member of members) this.sql.insertMember.run(memberToRow(member));
+      // Return what was stored, not the caller's (mutable) config object.
+      return experimentFromRow(row);
+    });
+  }
+
+  getExperiment(id: string): Promise<ExperimentRecord | null> {
+    return asPromise(() => {
+      const row = this.sql.getExperiment.get(id);
+      return row === undefined ? null : experimentFromRow(row);
+    });
+  }
+
+  listExperiments(): Promise<ExperimentRecord[]> {
+    return asPromise(() => this.sql.listExperiments.all().map(experimentFromRow));
+  }
+
+  setExperimentStatus(id: string, status: ExperimentStatus): Promise<void> {
+    return this.write(() => {
+      if (this.sql.setExperimentStatus.run(status, id).changes === 0) {
+        throw new NotFoundError(`experiment '${id}'`);
+      }
+    });
+  }
+
+  listMembers(experimentId: string): Promise<MemberRecord[]> {
+    return asPromise(() => this.sql.listMembers.all(experimentId).map(memberFromRow));
+  }
+
+  claimMember(experimentId: string, opts: ClaimOptions): Promise<Lease | null> {
+    return this.write(() => {
+      if (this.sql.getExperiment.get(experimentId) === undefined) {
+        throw new NotFoundError(`experiment '${experimentId}'`);
+      }
+      const active = this.sql.listActiveMembers.all(experimentId).map(memberFromRow);
+      const chosen = pickClaim(active, opts);
+      if (chosen === null) return null;
+      const member = claimed(chosen, opts);
+      this.sql.updateMember.run(memberToRow(member));
+      return leaseOf(member);
+    });
+  }
+
+  heartbeat(lease: Lease, leaseMs: number, now: number): Promise<void> {
+    return this.write(() => {
+      const member = this.memberOf(lease);
+      assertLeaseHeld(member, lease);
+      this.sql.updateMember.run(memberToRow(heartbeated(member, leaseMs, now)));
+    });
+  }
+
+  recordResult(lease: Lease, result: ReadyResult): Promise<void> {
+    return this.write(() => {
+      const member = this.memberOf(lease);
+      assertLeaseHeld(member, lease);
+      const next = withResult(member, result);
+      this.sql.insertResult.run(resultToRow(next.result));
+      this.sql.updateMember.run(memberToRow(next.member));
+    });
+  }
+
+  applyDecision(
+    lease: Lease,
+    now: number,
+    decide: (self: MemberView, population: PopulationSnapshot) => Decision,
+  ): Promise<AppliedDecision> {
+    return this.write(() => {
+      const members = this.sql.listMembers.all(lease.experimentId).map(memberFromRow);
+      const self = members.find((m) => m.id === lease.memberId);
+      assertLeaseHeld(self, lease);
+      const { applied, lineage } = decided(members, self, now, decide);
+      this.sql.updateMember.run(memberToRow(applied.member));
+      if (lineage !== null) this.sql.insertLineage.run(lineageToRow(lineage));
+      return applied;
+    });
+  }
+
+  release(lease: Lease): Promise<void> {
+    return this.write(() => {
+      const member = this.memberOf(lease);
+      assertLeaseHeld(member, lease);
+      this.sql.updateMember.run(memberToRow(released(member)));
+    });
+  }
+
+  failMember(lease: Lease, reason: string): Promise<void> {
+    return this.write(() => {
+      const member = this.memberOf(lease);
+      assertLeaseHeld(member, lease);
+      this.sql.updateMember.run(memberToRow(failed(member, reason)));
+    });
+  }
+
+  listResults(experimentId: string): Promise<ResultRecord[]> {
+    return asPromise(() => this.sql.listResults.all(experimentId).map(resultFromRow));
+  }
+
+  listLineage(experimentId: string): Promise<LineageEvent[]> {
+    return asPromise(() => this.sql.listLineage.all(experimentId).map(lineageFromRow));
+  }
+
+  referencedCheckpoints(): Promise<Set<string>> {
+    return asPromise(
+      () => new Set(this.sql.referencedCheckpoints.all().map((row) => row.checkpoint)),
+    );
+  }
+
+  close(): Promise<void> {
+    return asPromise(() => {
+      if (this.db.open) this.db.close();
+    });
+  }
+}

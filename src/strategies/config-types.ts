@@ -1,0 +1,44 @@
+/**
+ * Strategy settings as plain data (validated by the config schema in src/config).
+ * `decide` in src/strategies interprets them. Optional fields accept `undefined` so that
+ * validated config objects (zod output) can be passed as they are.
+ */
+
+/** When a member is ready to exploit/explore. */
+export type ReadyConfig =
+  | { readonly kind: 'steps'; readonly every: number; readonly burnIn?: number | undefined }
+  | { readonly kind: 'seconds'; readonly every: number; readonly burnIn?: number | undefined };
+
+/** Which member a lagging member copies. */
+export type ExploitConfig =
+  /**
+   * Truncation selection. With `fraction` (default 0.25), a member in the bottom fraction copies
+   * a uniformly chosen member of the top fraction. With `bottom`/`top` counts, a member among the
+   * `bottom` worst copies one of the `top` best (the report's "3 worst replaced by the 3 best").
+   */
+  | {
+      readonly kind: 'truncation';
+      readonly fraction?: number | undefined;
+      readonly bottom?: number | undefined;
+      readonly top?: number | undefined;
+    }
+  /** Binary tournament: compare with one random other member; copy it if it scores higher. */
+  | { readonly kind: 'tournament' }
+  /** Never exploit (grid/random search and fixed baselines). */
+  | { readonly kind: 'none' };
+
+/** How copied hyperparameters are changed. */
+export interface ExploreConfig {
+  /** Multiply by one of the factors (in log space for log params). Default [0.8, 1.2]. */
+  readonly perturbFactors?: readonly number[] | undefined;
+  /** Probability of resampling a param from its prior instead of perturbing. Default 0.25. */
+  readonly resampleProbability?: number | undefined;
+  /**
+   * Additive Gaussian noise N(0, sigma) instead of perturbation for the named params
+   * (in log10 space for log params), e.g. the report's N(0, 0.5) on the L1 strength.
+   */
+  readonly noise?: { readonly sigma: number; readonly params: readonly string[] } | undefined;
+}
+
+/** How members move through time: asynchronously (the paper) or in synchronous generations. */
+export type SyncMode = 'async' | 'sync';

@@ -1,0 +1,48 @@
+import type { Rng } from '../core/rng.js';
+import type { SearchSpace } from '../core/space-types.js';
+import type { Hparams, MemberId, Metrics } from '../core/types.js';
+
+/**
+ * User training code: the unit a worker runs. `S` is the task's in-memory state (a model, an
+ * optimizer, an environment). Everything a member needs to continue must round-trip through
+ * `save`/`load`, including optimizer state, so that exploit continues from the donor exactly.
+ */
+export interface Task<S = unknown> {
+  readonly name: string;
+  readonly space: SearchSpace;
+  /** A fresh member with hyperparameters `h`. */
+  create(h: Hparams, ctx: TaskContext): Promise<S>;
+  /** Train `steps` steps with hyperparameters `h` (which may have changed since the last call). */
+  train(state: S, h: Hparams, steps: number, ctx: TaskContext): Promise<void>;
+  /** Evaluate; `score` is maximised. */
+  evaluate(state: S, ctx: TaskContext): Promise<Metrics>;
+  save(state: S): Promise<Uint8Array>;
+  /** Restore a saved state (possibly another member's) and continue with hyperparameters `h`. */
+  load(bytes: Uint8Array, h: Hparams, ctx: TaskContext): Promise<S>;
+  dispose?(state: S): void | Promise<void>;
+}
+
+export interface TaskContext {
+  readonly experimentId: string;
+  readonly memberId: MemberId;
+  /** Deterministic per (experiment seed, member, purpose); tasks use it for init and data order. */
+  readonly seed: number;
+  readonly rng: Rng;
+  /** Steps this member has trained so far. */
+  readonly step: number;
+  log(message: string): void;
+}
+
+/**
+ * A task as the registry and CLI know it: how to build one from options, and the experiment
+ * defaults that reproduce its published setting.
+ */
+export interface TaskDefinition<O = Record<string, unknown>> {
+  readonly name: string;
+  readonly description: string;
+  /** Defaults for the experiment config (population, budget, ready, exploit, explore ...). */
+  readonly defaults?: Record<string, unknown>;
+  /** Parse/validate task options (throw ConfigError on bad input). */
+  parseOptions?(raw: unknown): O;
+  create(options: O): Task | Promise<Task>;
+}

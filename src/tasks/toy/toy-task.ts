@@ -1,0 +1,102 @@
+import type { Task, TaskDefinition } from '../task.js';
+
+/**
+ * The toy problem of the PBT paper (Jaderberg et al. 2017, figure 2): maximise
+ * Q(θ) = 1.2 − (θ0² + θ1²) by gradient ascent on the surrogate Q̂(θ|h) = 1.2 − (h0·θ0² + h1·θ1²).
+ * Only a population that changes h over time can drive both coordinates to zero quickly.
+ */
+export interface ToyState {
+  theta: [number, number];
+}
+
+export interface ToyOptions {
+  /** Gradient-ascent step size. */
+  readonly lr: number;
+  /** Start of every member, as in the paper. */
+  readonly init: readonly [number, number];
+  /** Busy-work per step in ms (for overhead/scaling benchmarks); 0 = none. */
+  readonly stepMs: number;
+  /** Padding bytes in each checkpoint (to measure checkpoint cost of a realistic state size). */
+  readonly stateBytes: number;
+}
+
+export const trueObjective = (theta: readonly [number, number]): number =>
+  1.2 - (theta[0] * theta[0] + theta[1] * theta[1]);
+
+export function createToyTask(options: ToyOptions): Task<ToyState> {
+  const { lr, init, stepMs, stateBytes } = options;
+  return {
+    name: 'toy',
+    space: {
+      h0: { type: 'uniform', min: 0, max: 1 },
+      h1: { type: 'uniform', min: 0, max: 1 },
+    },
+    create: () => Promise.resolve({ theta: [init[0], init[1]] }),
+    train: (state, h, steps) => {
+      const h0 = Number(h.h0);
+      const h1 = Number(h.h1);
+      for (let i = 0; i < steps; i++) {
+        // ∇θ Q̂ = (−2·h0·θ0, −2·h1·θ1)
+        state.theta = [
+          state.theta[0] - lr * 2 * h0 * state.theta[0],
+          state.theta[1] - lr * 2 * h1 * state.theta[1],
+        ];
+        if (stepMs > 0) busyWait(stepMs);
+      }
+      return Promise.resolve();
+    },
+    evaluate: (state) =>
+      Promise.resolve({
+        score: trueObjective(state.theta),
+        theta0: state.theta[0],
+        theta1: state.theta[1],
+      }),
+    save: (state) => {
+      const bytes = new Uint8Array(16 + stateBytes);
+      new DataView(bytes.buffer).setFloat64(0, state.theta[0], true);
+      new DataView(bytes.buffer).setFloat64(8, state.theta[1], true);
+      // Padding varies with θ so that checkpoints are distinct, like real weights.
+      for (let i = 16; i < bytes.length; i++) bytes[i] = (i * 31 + (bytes[i & 15] ?? 0)) & 255;
+      return Promise.resolve(bytes);
+    },
+    load: (bytes) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      return Promise.resolve({ theta: [view.getFloat64(0, true), view.getFloat64(8, true)] });
+    },
+  };
+}
+
+/** CPU-bound busy loop: a stand-in for a training step that really uses the core. */
+function busyWait(ms: number): void {
+  const end = performance.now() + ms;
+  let x = 0;
+  while (performance.now() < end) x += Math.sqrt(x + 1);
+  if (x < 0) throw new Error('unreachable');
+}
+
+export const toyTaskDefinition: TaskDefinition<ToyOptions> = {
+  name: 'toy',
+  description:
+    "The PBT paper's toy problem: maximise 1.2 − |θ|² through a surrogate tuned by h = (h0, h1)",
+  defaults: {
+    population: 2,
+    budget: { steps: 200 },
+    ready: { every: 4 },
+    exploit: { kind: 'truncation', fraction: 0.5 },
+    explore: { resampleProbability: 0, noise: { sigma: 0.1, params: ['h0', 'h1'] } },
+    initialHparams: [
+      { h0: 1, h1: 0 },
+      { h0: 0, h1: 1 },
+    ],
+  },
+  parseOptions: (raw) => {
+    const o = (raw ?? {}) as Partial<ToyOptions>;
+    return {
+      lr: o.lr ?? 0.01,
+      init: o.init ?? [0.9, 0.9],
+      stepMs: o.stepMs ?? 0,
+      stateBytes: o.stateBytes ?? 0,
+    };
+  },
+  create: (options) => createToyTask(options),
+};
