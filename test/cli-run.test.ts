@@ -6,7 +6,7 @@ import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpo
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { runCli, sleep, startCli, tempDir } from './helpers.js';
 
-const BUDGET = 240;
+const BUDGET = 400;
 const POPULATION = 4;
 
 /** Child pids of a process (the worker processes `pbt run` forked). */
@@ -38,7 +38,7 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
         '--lease',
         '1.5',
         '--set',
-        'stepMs=4',
+        'stepMs=10',
         '--store',
         `sqlite:${db}`,
         '--checkpoints',

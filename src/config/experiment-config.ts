@@ -65,7 +65,7 @@ export const experimentConfigSchema = z
     method: z.enum(['pbt', 'random', 'grid', 'fixed']).default('pbt'),
     /** Hyperparameters for method 'fixed' (and defaults for params missing there). */
     fixed: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
-    /** Explicit starting hyperparameters, one object per member (PBT and random search). */
+    /** Explicit starting hyperparameters of the first members; the others are sampled (PBT). */
     initialHparams: z.array(z.record(z.string(), z.union([z.number(), z.string()]))).optional(),
     population: z.number().int().positive().default(10),
     /** Training steps per member. */
@@ -103,11 +103,11 @@ export const experimentConfigSchema = z
         message: `bottom + top (${(c.exploit.bottom ?? 0) + (c.exploit.top ?? 0)}) exceeds the population (${c.population})`,
       });
     }
-    if (c.initialHparams && c.initialHparams.length !== c.population) {
+    if (c.initialHparams && c.initialHparams.length > c.population) {
       ctx.addIssue({
         code: 'custom',
         path: ['initialHparams'],
-        message: `has ${c.initialHparams.length} entries but the population is ${c.population}: give one per member`,
+        message: `has ${c.initialHparams.length} entries but the population is ${c.population}: give at most one per member`,
       });
     }
     if (c.ready.unit === 'steps' && !Number.isInteger(c.ready.every)) {

@@ -79,22 +79,19 @@ export function initialMembers(prepared: PreparedExperiment): Hparams[] {
   const { config, space } = prepared;
   const rng = createRng(config.seed, 'init');
   let members: Hparams[];
-  if (config.initialHparams && (config.method === 'pbt' || config.method === 'fixed')) {
-    members = config.initialHparams;
-  } else if (config.method === 'fixed') {
+  if (config.method === 'fixed') {
     if (!config.fixed) {
       throw new ConfigError('invalid config:', [
         'fixed: method "fixed" needs the hyperparameters to use, e.g. "fixed": { "lr": 0.001 }',
       ]);
     }
     members = initialPopulation(space, config.population, 'fixed', rng, config.fixed);
+  } else if (config.method === 'grid') {
+    members = initialPopulation(space, config.population, 'grid', rng);
   } else {
-    members = initialPopulation(
-      space,
-      config.population,
-      config.method === 'grid' ? 'grid' : 'random',
-      rng,
-    );
+    // Random search and PBT sample from the prior; PBT may seed its first members explicitly.
+    members = initialPopulation(space, config.population, 'random', rng);
+    if (config.method === 'pbt') (config.initialHparams ?? []).forEach((h, i) => (members[i] = h));
   }
   members.forEach((h, i) => {
     try {
