@@ -43,6 +43,12 @@ describe('experiment config', () => {
     expect(parseExperimentConfig({ ...base, population: 1, method: 'fixed' }).population).toBe(1);
   });
 
+  it('baselines never exploit, even when defaults say truncation', () => {
+    for (const method of ['random', 'grid', 'fixed'] as const) {
+      expect(parseExperimentConfig({ ...base, method, exploit: { kind: 'truncation', fraction: 0.5 } }).exploit).toEqual({ kind: 'none' });
+    }
+  });
+
   it('rejects a truncation fraction above 0.5', () => {
     expect(issuesOf({ ...base, exploit: { kind: 'truncation', fraction: 0.6 } })).toMatch(
       /exploit\.fraction: .*at most 0\.5/,
@@ -53,9 +59,9 @@ describe('experiment config', () => {
     expect(
       issuesOf({ ...base, population: 4, exploit: { kind: 'truncation', bottom: 3, top: 3 } }),
     ).toMatch(/exploit: bottom \+ top \(6\) exceeds the population \(4\)/);
-    expect(issuesOf({ ...base, population: 3, initialHparams: [{ a: 1 }] })).toMatch(
-      /initialHparams: has 1 entries but the population is 3/,
-    );
+    expect(
+      issuesOf({ ...base, population: 1, method: 'fixed', initialHparams: [{ a: 1 }, { a: 2 }] }),
+    ).toMatch(/initialHparams: has 2 entries but the population is 1/);
   });
 
   it('merges task defaults under user values; exploit and param specs are replaced whole', () => {

@@ -117,7 +117,10 @@ export const experimentConfigSchema = z
         message: 'must be a whole number of steps',
       });
     }
-  });
+  })
+  // Baselines never exploit, whatever exploit setting a task's defaults carry: that is what
+  // makes them baselines.
+  .transform((c) => (c.method === 'pbt' ? c : { ...c, exploit: { kind: 'none' as const } }));
 
 export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;

@@ -1,4 +1,14 @@
+import { z } from 'zod';
+import { parseTaskOptions } from '../task-options.js';
 import type { Task, TaskDefinition } from '../task.js';
+
+const toyOptionsSchema = z.strictObject({
+  lr: z.number().positive().default(0.01),
+  init: z.tuple([z.number(), z.number()]).default([0.9, 0.9]),
+  stepMs: z.number().nonnegative().default(0),
+  stateBytes: z.number().int().nonnegative().default(0),
+  backend: z.string().optional(),
+});
 
 /**
  * The toy problem of the PBT paper (Jaderberg et al. 2017, figure 2): maximise
@@ -83,20 +93,15 @@ export const toyTaskDefinition: TaskDefinition<ToyOptions> = {
     budget: { steps: 200 },
     ready: { every: 4 },
     exploit: { kind: 'truncation', fraction: 0.5 },
-    explore: { resampleProbability: 0, noise: { sigma: 0.1, params: ['h0', 'h1'] } },
+    // Additive noise moves h away from 0 (a multiplicative perturbation cannot); resampling
+    // lets a member jump to a distant h (measured in experiments/toy.ts: 10/10 seeds reach
+    // Q ≥ 1.19 with it, 4/10 with noise alone).
+    explore: { resampleProbability: 0.25, noise: { sigma: 0.1, params: ['h0', 'h1'] } },
     initialHparams: [
       { h0: 1, h1: 0 },
       { h0: 0, h1: 1 },
     ],
   },
-  parseOptions: (raw) => {
-    const o = (raw ?? {}) as Partial<ToyOptions>;
-    return {
-      lr: o.lr ?? 0.01,
-      init: o.init ?? [0.9, 0.9],
-      stepMs: o.stepMs ?? 0,
-      stateBytes: o.stateBytes ?? 0,
-    };
-  },
+  parseOptions: (raw) => parseTaskOptions(toyOptionsSchema, raw, 'toy'),
   create: (options) => createToyTask(options),
 };
