@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { runCli, sleep, startCli, tempDir } from './helpers.js';
+import { REPO, runCli, sleep, startCli, tempDir } from './helpers.js';
 
 const BUDGET = 400;
 const POPULATION = 4;
@@ -117,4 +117,80 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
     }
     expect(existsSync(db)).toBe(false);
   }, 60_000);
+
+  it('runs PBT and baselines at the same budget, then answers best/lineage/export/report from the store', async () => {
+    const dir = tempDir();
+    const store = ['--store', `sqlite:${path.join(dir, 'pbt.db')}`];
+    const run = await runCli(
+      ['run', 'toy', '--budget', '40', '--workers', '1', '--baselines', 'random,grid', ...store],
+      dir,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /comparison report \(PBT vs random, grid at the same budget\): (.*\.html)/,
+    );
+    const reportFile = /comparison report .*: (.*\.html)/.exec(run.stderr)?.[1] ?? '';
+    const html = readFileSync(reportFile, 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toMatch(/random/);
+
+    const db = new SqliteStore(path.join(dir, 'pbt.db'));
+    const experiments = await db.listExperiments();
+    await db.close();
+    expect(experiments.map((e) => (e.config as { method: string }).method).sort()).toEqual([
+      'grid',
+      'pbt',
+      'random',
+    ]);
+    const groups = new Set(experiments.map((e) => (e.config as { group?: string }).group));
+    expect(groups.size).toBe(1);
+    // The grid of 1 point for 2 members gets twice the steps: equal total budget.
+    const grid = experiments.find((e) => (e.config as { method: string }).method === 'grid');
+    expect(grid?.populationSize).toBe(1);
+    expect((grid?.config as { budget: { steps: number } }).budget.steps).toBe(80);
+
+    const pbtId =
+      experiments.find((e) => (e.config as { method: string }).method === 'pbt')?.id ?? '';
+    const best = await runCli(['best', pbtId, '--json', ...store], dir);
+    expect(best.code).toBe(0);
+    const parsed = JSON.parse(best.stdout) as { score: number; schedule: { segments: unknown[] } };
+    expect(parsed.score).toBeGreaterThan(0);
+    expect(parsed.schedule.segments.length).toBeGreaterThan(0);
+    const lineage = await runCli(['lineage', pbtId, ...store], dir);
+    expect(lineage.stdout).toMatch(/exploit tree/);
+    const csv = await runCli(['export', pbtId, '--format', 'csv', ...store], dir);
+    expect(csv.stdout.split('\n')[0]).toBe(
+      'experiment,member,step,score,error,time,train_seconds,checkpoint,metric.theta0,metric.theta1,hp.h0,hp.h1',
+    );
+    expect(csv.stdout.trim().split('\n')).toHaveLength(1 + 2 * 10);
+    const missing = await runCli(['best', 'no-such-experiment', ...store], dir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no experiment "no-such-experiment"/);
+  }, 120_000);
+
+  it('runs the documented example task module (docs/tasks.md)', async () => {
+    const dir = tempDir();
+    const example = path.join(REPO, 'examples', 'linear-regression-task.ts');
+    const out = await runCli(
+      [
+        'run',
+        example,
+        '--population',
+        '4',
+        '--budget',
+        '300',
+        '--ready',
+        '20',
+        '--workers',
+        '2',
+        '--store',
+        `sqlite:${path.join(dir, 'pbt.db')}`,
+      ],
+      dir,
+    );
+    expect(out.code).toBe(0);
+    const score = Number(/best member \d+ score (-?[\d.e-]+)/.exec(out.stderr)?.[1]);
+    // The untrained model scores -0.64 (its squared error); training must bring it well down.
+    expect(score).toBeGreaterThan(-0.1);
+  }, 120_000);
 });

@@ -60,8 +60,8 @@ describe('experiment config', () => {
       issuesOf({ ...base, population: 4, exploit: { kind: 'truncation', bottom: 3, top: 3 } }),
     ).toMatch(/exploit: bottom \+ top \(6\) exceeds the population \(4\)/);
     expect(
-      issuesOf({ ...base, population: 1, method: 'fixed', initialHparams: [{ a: 1 }, { a: 2 }] }),
-    ).toMatch(/initialHparams: has 2 entries but the population is 1/);
+      issuesOf({ ...base, population: 2, initialHparams: [{ a: 1 }, { a: 2 }, { a: 3 }] }),
+    ).toMatch(/initialHparams: has 3 entries but the population is 2/);
   });
 
   it('merges task defaults under user values; exploit and param specs are replaced whole', () => {

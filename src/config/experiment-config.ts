@@ -65,7 +65,7 @@ export const experimentConfigSchema = z
     method: z.enum(['pbt', 'random', 'grid', 'fixed']).default('pbt'),
     /** Hyperparameters for method 'fixed' (and defaults for params missing there). */
     fixed: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
-    /** Explicit starting hyperparameters of the first members; the others are sampled (PBT). */
+    /** Explicit starting hyperparameters of the first PBT members; the others are sampled. */
     initialHparams: z.array(z.record(z.string(), z.union([z.number(), z.string()]))).optional(),
     population: z.number().int().positive().default(10),
     /** Training steps per member. */
@@ -103,7 +103,7 @@ export const experimentConfigSchema = z
         message: `bottom + top (${(c.exploit.bottom ?? 0) + (c.exploit.top ?? 0)}) exceeds the population (${c.population})`,
       });
     }
-    if (c.initialHparams && c.initialHparams.length > c.population) {
+    if (c.method === 'pbt' && c.initialHparams && c.initialHparams.length > c.population) {
       ctx.addIssue({
         code: 'custom',
         path: ['initialHparams'],
@@ -120,7 +120,12 @@ export const experimentConfigSchema = z
   })
   // Baselines never exploit, whatever exploit setting a task's defaults carry: that is what
   // makes them baselines.
-  .transform((c) => (c.method === 'pbt' ? c : { ...c, exploit: { kind: 'none' as const } }));
+  .transform((c) => {
+    if (c.method === 'pbt') return c;
+    // Explicit starting points belong to PBT; baselines draw theirs from their method.
+    const { initialHparams: _unused, ...rest } = c;
+    return { ...rest, exploit: { kind: 'none' as const } };
+  });
 
 export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;

@@ -11,7 +11,7 @@ import type { SearchSpace } from '../core/space-types.js';
 import type { Hparams } from '../core/types.js';
 import { validateExploitConfig } from '../strategies/exploit.js';
 import { validateExploreConfig } from '../strategies/explore.js';
-import { initialPopulation } from '../strategies/initial-population.js';
+import { gridSize, initialPopulation } from '../strategies/initial-population.js';
 import { isTaskModulePath, resolveTaskDefinition } from '../tasks/registry.js';
 import type { Task, TaskDefinition } from '../tasks/task.js';
 
@@ -71,7 +71,19 @@ async function buildTask(
   }
   validateExploitConfig(config.exploit);
   validateExploreConfig(config.explore, space);
-  return { config, definition, task, space };
+  return { config: equalBudgetGrid(config, space), definition, task, space };
+}
+
+/**
+ * A grid has a whole number of points per parameter, often fewer than the population: its
+ * members then get proportionally more steps, so the baseline spends the same total budget.
+ */
+function equalBudgetGrid(config: ExperimentConfig, space: SearchSpace): ExperimentConfig {
+  if (config.method !== 'grid') return config;
+  const size = gridSize(space, config.population);
+  if (size >= config.population) return config;
+  const steps = Math.floor((config.budget.steps * config.population) / size);
+  return { ...config, population: size, budget: { steps } };
 }
 
 /** Starting hyperparameters of every member for the config's method. */

@@ -4,10 +4,11 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../../core/errors.js';
-import { createExperiment } from '../../experiment/create-experiment.js';
+import { createExperiment, newExperimentId } from '../../experiment/create-experiment.js';
 import { prepareExperiment } from '../../experiment/prepare-experiment.js';
-import { withStore } from '../context.js';
+import { DEFAULT_STORE, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
+import { writeReport } from './write-report.js';
 
 interface RunFlags {
   config?: string;
@@ -25,6 +26,7 @@ interface RunFlags {
   lease?: string;
   set?: string[];
   backend?: string;
+  baselines?: string;
 }
 
 export function registerRun(program: Command, log: (line: string) => void): void {
@@ -59,34 +61,72 @@ export function registerRun(program: Command, log: (line: string) => void): void
     )
     .option('--set <key=value...>', 'task option, e.g. --set lr=0.02 (repeatable)')
     .option('--backend <name>', 'TensorFlow.js backend for neural tasks: node | wasm | cpu')
+    .option(
+      '--baselines <methods>',
+      'after PBT, run these baselines with the same population and budget, e.g. random,grid,fixed; the report compares them',
+    )
     .action(async (target: string | undefined, flags: RunFlags) => {
+      const baselines = parseBaselines(flags.baselines);
       const raw = buildRawConfig(target, flags);
-      const prepared = await prepareExperiment(raw);
-      const { config } = prepared;
-      const storeUrl = resolveStoreUrl(flags.store ?? config.store);
-      const workers = config.workers ?? availableParallelism();
+      if (baselines.length > 0 && raw.group === undefined)
+        raw.group = newExperimentId('compare', Date.now());
+      // Validate every run before creating any, so a bad baseline config creates nothing.
+      const runs = [await prepareExperiment(raw)];
+      for (const method of baselines) runs.push(await prepareExperiment({ ...raw, method }));
+      const storeUrl = resolveStoreUrl(flags.store ?? runs[0]?.config.store ?? DEFAULT_STORE);
       await withStore(storeUrl, async (store) => {
-        const experiment = await createExperiment(store, prepared);
-        log(
-          `created experiment ${experiment.id} (task ${experiment.task}, method ${config.method}, store ${storeUrl})`,
-        );
-        if (workers === 0) {
+        const ids: string[] = [];
+        for (const prepared of runs) {
+          const { config } = prepared;
+          const workers = config.workers ?? availableParallelism();
+          const experiment = await createExperiment(store, prepared);
+          ids.push(experiment.id);
           log(
-            `no local workers; start them anywhere with: pbt worker --store ${storeUrl} --experiment ${experiment.id}`,
+            `created experiment ${experiment.id} (task ${experiment.task}, method ${config.method}, store ${storeUrl})`,
           );
-          return;
+          if (workers === 0) {
+            log(
+              `no local workers; start them anywhere with: pbt worker --store ${storeUrl} --experiment ${experiment.id}`,
+            );
+            continue;
+          }
+          const outcome = await runWithLocalWorkers(
+            store,
+            storeUrl,
+            experiment.id,
+            workers,
+            log,
+            backendArgs(flags),
+          );
+          if (outcome.status === 'stopped') {
+            process.exitCode = 130;
+            return;
+          }
         }
-        const outcome = await runWithLocalWorkers(
-          store,
-          storeUrl,
-          experiment.id,
-          workers,
-          log,
-          backendArgs(flags),
-        );
-        if (outcome.status === 'stopped') process.exitCode = 130;
+        if (baselines.length > 0 && ids[0] !== undefined) {
+          const file = await writeReport(store, ids[0], ids.slice(1), undefined);
+          log(`comparison report (PBT vs ${baselines.join(', ')} at the same budget): ${file}`);
+        }
       });
     });
+}
+
+const BASELINE_METHODS = ['random', 'grid', 'fixed'] as const;
+
+function parseBaselines(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const methods = text
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m.length > 0);
+  for (const m of methods) {
+    if (!(BASELINE_METHODS as readonly string[]).includes(m)) {
+      throw new ConfigError(
+        `--baselines: "${m}" is not a baseline; use any of ${BASELINE_METHODS.join(', ')}`,
+      );
+    }
+  }
+  return methods;
 }
 
 export function backendArgs(flags: { backend?: string }): string[] {

@@ -6,6 +6,7 @@ const toyOptionsSchema = z.strictObject({
   lr: z.number().positive().default(0.01),
   init: z.tuple([z.number(), z.number()]).default([0.9, 0.9]),
   stepMs: z.number().nonnegative().default(0),
+  stepWork: z.number().int().nonnegative().default(0),
   stateBytes: z.number().int().nonnegative().default(0),
   backend: z.string().optional(),
 });
@@ -24,8 +25,10 @@ export interface ToyOptions {
   readonly lr: number;
   /** Start of every member, as in the paper. */
   readonly init: readonly [number, number];
-  /** Busy-work per step in ms (for overhead/scaling benchmarks); 0 = none. */
+  /** Busy-wait per step in ms of wall time (overhead benchmarks, tests); 0 = none. */
   readonly stepMs: number;
+  /** Fixed CPU work per step, in loop iterations (scaling benchmarks: same work on any load). */
+  readonly stepWork: number;
   /** Padding bytes in each checkpoint (to measure checkpoint cost of a realistic state size). */
   readonly stateBytes: number;
 }
@@ -34,7 +37,7 @@ export const trueObjective = (theta: readonly [number, number]): number =>
   1.2 - (theta[0] * theta[0] + theta[1] * theta[1]);
 
 export function createToyTask(options: ToyOptions): Task<ToyState> {
-  const { lr, init, stepMs, stateBytes } = options;
+  const { lr, init, stepMs, stepWork, stateBytes } = options;
   return {
     name: 'toy',
     space: {
@@ -52,6 +55,7 @@ export function createToyTask(options: ToyOptions): Task<ToyState> {
           state.theta[1] - lr * 2 * h1 * state.theta[1],
         ];
         if (stepMs > 0) busyWait(stepMs);
+        if (stepWork > 0) fixedWork(stepWork);
       }
       return Promise.resolve();
     },
@@ -65,8 +69,8 @@ export function createToyTask(options: ToyOptions): Task<ToyState> {
       const bytes = new Uint8Array(16 + stateBytes);
       new DataView(bytes.buffer).setFloat64(0, state.theta[0], true);
       new DataView(bytes.buffer).setFloat64(8, state.theta[1], true);
-      // Padding varies with θ so that checkpoints are distinct, like real weights.
-      for (let i = 16; i < bytes.length; i++) bytes[i] = (i * 31 + (bytes[i & 15] ?? 0)) & 255;
+      // Constant padding stands in for the rest of a real model's weights (θ makes each distinct).
+      bytes.fill(7, 16);
       return Promise.resolve(bytes);
     },
     load: (bytes) => {
@@ -84,6 +88,13 @@ function busyWait(ms: number): void {
   if (x < 0) throw new Error('unreachable');
 }
 
+/** A fixed amount of arithmetic, so a step costs the same CPU time whatever else runs. */
+function fixedWork(iterations: number): void {
+  let x = 0;
+  for (let i = 0; i < iterations; i++) x += Math.sqrt(x + i);
+  if (x < 0) throw new Error('unreachable');
+}
+
 export const toyTaskDefinition: TaskDefinition<ToyOptions> = {
   name: 'toy',
   description:
@@ -97,6 +108,8 @@ export const toyTaskDefinition: TaskDefinition<ToyOptions> = {
     // lets a member jump to a distant h (measured in experiments/toy.ts: 10/10 seeds reach
     // Q ≥ 1.19 with it, 4/10 with noise alone).
     explore: { resampleProbability: 0.25, noise: { sigma: 0.1, params: ['h0', 'h1'] } },
+    // The fixed baseline: the same constant h for both coordinates.
+    fixed: { h0: 0.5, h1: 0.5 },
     initialHparams: [
       { h0: 1, h1: 0 },
       { h0: 0, h1: 1 },
