@@ -79,7 +79,7 @@ describe('runWorker', () => {
       },
       evaluate: async (state, ctx) => (ctx.memberId === 2 && ctx.step === 16 ? { score: Number.NaN } : base.evaluate(state, ctx)),
     };
-    const summary = await runWorker({ ...options, task: flaky as Task });
+    const summary = await runWorker({ ...options, task: flaky });
     expect(summary.stoppedBy).toBe('finished');
     expect(summary.failures).toBe(2);
     const results = await store.listResults(id);
@@ -103,7 +103,7 @@ describe('runWorker', () => {
       ...base,
       evaluate: async (state, ctx) => (ctx.memberId === 0 ? { score: Number.POSITIVE_INFINITY } : base.evaluate(state, ctx)),
     };
-    await runWorker({ ...options, task: broken as Task });
+    await runWorker({ ...options, task: broken });
     const members = await store.listMembers(id);
     expect(members[0]?.status).toBe('failed');
     expect(members[1]).toMatchObject({ status: 'done', step: 20 });
@@ -123,7 +123,7 @@ describe('runWorker', () => {
       };
       const steps: number[] = [];
       const worker = (name: string): ReturnType<typeof runWorker> =>
-        runWorker({ ...options, task: slow as Task, workerId: name, onReadyPoint: (t) => steps.push(t.step) });
+        runWorker({ ...options, task: slow, workerId: name, onReadyPoint: (t) => steps.push(t.step) });
       await Promise.all([worker('a'), worker('b')]);
       expect(steps).toHaveLength(12);
       return steps.every((s, i) => i === 0 || s >= (steps[i - 1] ?? 0));
