@@ -45,7 +45,10 @@ describe('experiment config', () => {
 
   it('baselines never exploit, even when defaults say truncation', () => {
     for (const method of ['random', 'grid', 'fixed'] as const) {
-      expect(parseExperimentConfig({ ...base, method, exploit: { kind: 'truncation', fraction: 0.5 } }).exploit).toEqual({ kind: 'none' });
+      expect(
+        parseExperimentConfig({ ...base, method, exploit: { kind: 'truncation', fraction: 0.5 } })
+          .exploit,
+      ).toEqual({ kind: 'none' });
     }
   });
 

@@ -12,7 +12,9 @@ import { runWorker, type WorkerOptions } from './worker.js';
 
 const checkpointsDir = (): string => mkdtempSync(path.join(tmpdir(), 'pbt-worker-'));
 
-async function setUp(raw: Record<string, unknown>): Promise<{ store: Store; prepared: PreparedExperiment; id: string; options: WorkerOptions }> {
+async function setUp(
+  raw: Record<string, unknown>,
+): Promise<{ store: Store; prepared: PreparedExperiment; id: string; options: WorkerOptions }> {
   const prepared = await prepareExperiment({ task: 'toy', ...raw });
   const store = new MemoryStore();
   const exp = await createExperiment(store, prepared, 1_000);
@@ -46,7 +48,11 @@ describe('runWorker', () => {
   });
 
   it('time-multiplexes a population larger than the workers, least-advanced member first', async () => {
-    const { store, id, options } = await setUp({ population: 4, budget: { steps: 12 }, initialHparams: [] });
+    const { store, id, options } = await setUp({
+      population: 4,
+      budget: { steps: 12 },
+      initialHparams: [],
+    });
     const order: number[] = [];
     await runWorker({ ...options, onReadyPoint: (t) => order.push(t.memberId) });
     // One worker, 4 members, 3 ready points each: round-robin by step.
@@ -60,12 +66,17 @@ describe('runWorker', () => {
     const b = await setUp({ budget: { steps: 40 }, seed: 7 });
     await runWorker(a.options);
     await runWorker(b.options);
-    const strip = (l: Awaited<ReturnType<Store['listLineage']>>): unknown => l.map((e) => [e.memberId, e.step, e.donor, e.newHparams]);
+    const strip = (l: Awaited<ReturnType<Store['listLineage']>>): unknown =>
+      l.map((e) => [e.memberId, e.step, e.donor, e.newHparams]);
     expect(strip(await a.store.listLineage(a.id))).toEqual(strip(await b.store.listLineage(b.id)));
   });
 
   it('recovers a member whose task throws or returns a non-finite score by exploiting a healthy one', async () => {
-    const { store, id, options } = await setUp({ budget: { steps: 40 }, population: 3, initialHparams: [] });
+    const { store, id, options } = await setUp({
+      budget: { steps: 40 },
+      population: 3,
+      initialHparams: [],
+    });
     const base = options.task as Task<{ theta: [number, number] }>;
     let failures = 0;
     const flaky: Task<{ theta: [number, number] }> = {
@@ -77,7 +88,8 @@ describe('runWorker', () => {
         }
         await base.train(state, h, steps, ctx);
       },
-      evaluate: async (state, ctx) => (ctx.memberId === 2 && ctx.step === 16 ? { score: Number.NaN } : base.evaluate(state, ctx)),
+      evaluate: async (state, ctx) =>
+        ctx.memberId === 2 && ctx.step === 16 ? { score: Number.NaN } : base.evaluate(state, ctx),
     };
     const summary = await runWorker({ ...options, task: flaky });
     expect(summary.stoppedBy).toBe('finished');
@@ -93,15 +105,23 @@ describe('runWorker', () => {
       const recovery = lineage.find((e) => e.memberId === f.memberId && e.step === f.step);
       expect(recovery?.operations[0]).toBe('recovered from a failed ready point');
     }
-    expect((await store.listMembers(id)).every((m) => m.status === 'done' && m.step === 40)).toBe(true);
+    expect((await store.listMembers(id)).every((m) => m.status === 'done' && m.step === 40)).toBe(
+      true,
+    );
   });
 
   it('marks a member failed after maxFailures consecutive failures and finishes the others', async () => {
-    const { store, id, options } = await setUp({ budget: { steps: 20 }, population: 2, maxFailures: 2, method: 'random' });
+    const { store, id, options } = await setUp({
+      budget: { steps: 20 },
+      population: 2,
+      maxFailures: 2,
+      method: 'random',
+    });
     const base = options.task as Task<{ theta: [number, number] }>;
     const broken: Task<{ theta: [number, number] }> = {
       ...base,
-      evaluate: async (state, ctx) => (ctx.memberId === 0 ? { score: Number.POSITIVE_INFINITY } : base.evaluate(state, ctx)),
+      evaluate: async (state, ctx) =>
+        ctx.memberId === 0 ? { score: Number.POSITIVE_INFINITY } : base.evaluate(state, ctx),
     };
     await runWorker({ ...options, task: broken });
     const members = await store.listMembers(id);
@@ -112,7 +132,12 @@ describe('runWorker', () => {
   it('synchronous mode: no member starts generation g+1 before every member finished generation g', async () => {
     // Two workers, member 0 is slow: asynchronously the others run ahead, synchronously they wait.
     const generationsInOrder = async (mode: 'sync' | 'async'): Promise<boolean> => {
-      const { options } = await setUp({ budget: { steps: 16 }, population: 3, mode, initialHparams: [] });
+      const { options } = await setUp({
+        budget: { steps: 16 },
+        population: 3,
+        mode,
+        initialHparams: [],
+      });
       const base = options.task as Task<{ theta: [number, number] }>;
       const slow: Task<{ theta: [number, number] }> = {
         ...base,
@@ -123,7 +148,12 @@ describe('runWorker', () => {
       };
       const steps: number[] = [];
       const worker = (name: string): ReturnType<typeof runWorker> =>
-        runWorker({ ...options, task: slow, workerId: name, onReadyPoint: (t) => steps.push(t.step) });
+        runWorker({
+          ...options,
+          task: slow,
+          workerId: name,
+          onReadyPoint: (t) => steps.push(t.step),
+        });
       await Promise.all([worker('a'), worker('b')]);
       expect(steps).toHaveLength(12);
       return steps.every((s, i) => i === 0 || s >= (steps[i - 1] ?? 0));
