@@ -9,12 +9,13 @@ import { REPO, runCli, sleep, startCli, tempDir } from './helpers.js';
 const BUDGET = 400;
 const POPULATION = 4;
 
-/** Child pids of a process (the worker processes `pbt run` forked). */
-function childPids(pid: number): number[] {
+/** Pids of the `pbt worker` processes a `pbt run` forked (not its other children, e.g. esbuild). */
+function workerPids(pid: number): number[] {
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
       .split('\n')
-      .map((s) => Number(s.trim()))
+      .filter((line) => / worker --store /.test(line))
+      .map((line) => Number.parseInt(line.trim(), 10))
       .filter((n) => n > 0);
   } catch {
     return [];
@@ -55,7 +56,7 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
       const [exp] = await store.listExperiments();
       const results = exp ? await store.listResults(exp.id) : [];
       await store.close();
-      const workers = childPids(child.pid ?? -1);
+      const workers = workerPids(child.pid ?? -1);
       if (results.length >= 20 && workers.length === 2) {
         killed = workers[0] ?? null;
         if (killed !== null) process.kill(killed, 'SIGKILL');
