@@ -182,4 +182,20 @@ describe('runWorker', () => {
     expect(second.stoppedBy).toBe('finished');
     expect((await store.listResults(id)).length).toBe(20);
   });
+
+  it('time-based ready points: segments end by the clock, and the budget is still exact', async () => {
+    const { store, id, options } = await setUp({
+      budget: { steps: 60 },
+      ready: { every: 0.05, unit: 'seconds' },
+      taskOptions: { stepMs: 5 },
+    });
+    await runWorker(options);
+    const results = await store.listResults(id);
+    // ~10 steps of 5 ms per 50 ms segment: more than one ready point per member, none past 60.
+    expect(results.length).toBeGreaterThan(4);
+    expect(Math.max(...results.map((r) => r.step))).toBe(60);
+    expect((await store.listMembers(id)).every((m) => m.step === 60 && m.status === 'done')).toBe(
+      true,
+    );
+  });
 });
