@@ -1,4 +1,5 @@
 import type { Rng } from '../core/rng.js';
+import type { CustomExplore } from '../strategies/explore.js';
 import type { SearchSpace } from '../core/space-types.js';
 import type { Hparams, MemberId, Metrics } from '../core/types.js';
 
@@ -20,6 +21,11 @@ export interface Task<S = unknown> {
   /** Restore a saved state (possibly another member's) and continue with hyperparameters `h`. */
   load(bytes: Uint8Array, h: Hparams, ctx: TaskContext): Promise<S>;
   dispose?(state: S): void | Promise<void>;
+  /**
+   * Optional: replaces the built-in explore step (perturb/noise/resample) for this task. Its
+   * output is clamped into the space and validated like the built-in one's.
+   */
+  readonly explore?: CustomExplore;
 }
 
 export interface TaskContext {

@@ -198,4 +198,19 @@ describe('runWorker', () => {
       true,
     );
   });
+
+  it("uses a task's custom explore hook and records its operations", async () => {
+    const { store, id, options } = await setUp({ budget: { steps: 20 } });
+    const task: Task = {
+      ...options.task,
+      explore: (h) => ({ hparams: { ...h, h1: 0.75 }, operations: ['h1 set to 0.75 by the task'] }),
+    };
+    await runWorker({ ...options, task });
+    const lineage = await store.listLineage(id);
+    expect(lineage.length).toBeGreaterThan(0);
+    for (const e of lineage) {
+      expect(e.operations).toEqual(['h1 set to 0.75 by the task']);
+      expect(e.newHparams.h1).toBe(0.75);
+    }
+  });
 });

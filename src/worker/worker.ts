@@ -145,7 +145,12 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         decide(
           self,
           population,
-          { exploit: config.exploit, explore: config.explore, ready: readyConfig(config) },
+          {
+            exploit: config.exploit,
+            explore: config.explore,
+            ready: readyConfig(config),
+            custom: task.explore,
+          },
           space,
           rng,
         ),
