@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
@@ -193,5 +193,59 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
     const score = Number(/best member \d+ score (-?[\d.e-]+)/.exec(out.stderr)?.[1]);
     // The untrained model scores -0.64 (its squared error); training must bring it well down.
     expect(score).toBeGreaterThan(-0.1);
+  }, 120_000);
+
+  it('Ctrl-C stops cleanly (exit 130, members released) and `pbt resume` finishes the run; YAML config', async () => {
+    const dir = tempDir();
+    writeFileSync(
+      path.join(dir, 'experiment.yaml'),
+      [
+        'task: toy',
+        'population: 3',
+        'budget:',
+        '  steps: 400',
+        'ready:',
+        '  every: 4',
+        'taskOptions:',
+        '  stepMs: 5',
+        'workers: 2',
+        '',
+      ].join('\n'),
+    );
+    const { child, result } = startCli(['run', 'experiment.yaml'], dir);
+    const db = path.join(dir, '.pbt', 'pbt.db');
+    for (let i = 0; i < 300; i++) {
+      await sleep(100);
+      if (!existsSync(db)) continue;
+      const store = new SqliteStore(db);
+      const [exp] = await store.listExperiments();
+      const n = exp ? (await store.listResults(exp.id)).length : 0;
+      await store.close();
+      if (n >= 10) break;
+    }
+    // What a terminal's Ctrl-C does: SIGINT to the foreground processes, the run and its workers.
+    for (const pid of [child.pid ?? 0, ...workerPids(child.pid ?? 0)]) process.kill(pid, 'SIGINT');
+    const stopped = await result;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/continue with: pbt resume (\S+)/);
+
+    const store = new SqliteStore(db);
+    const [exp] = await store.listExperiments();
+    expect(exp?.status).toBe('stopped');
+    const members = await store.listMembers(exp?.id ?? '');
+    expect(members.every((m) => m.status === 'pending' && m.leaseOwner === null)).toBe(true);
+    const before = members.reduce((s, m) => s + m.step, 0);
+    expect(before).toBeLessThan(1200);
+    await store.close();
+
+    const resumed = await runCli(['resume', exp?.id ?? '', '--workers', '2'], dir);
+    expect(resumed.code).toBe(0);
+    const after = new SqliteStore(db);
+    expect((await after.getExperiment(exp?.id ?? ''))?.status).toBe('done');
+    const results = await after.listResults(exp?.id ?? '');
+    await after.close();
+    // Every ready point exactly once across the stop and the resume.
+    expect(results.length).toBe(3 * 100);
+    expect(new Set(results.map((r) => `${r.memberId}@${r.step}`)).size).toBe(300);
   }, 120_000);
 });
