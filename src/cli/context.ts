@@ -1,4 +1,4 @@
-import { FilesystemCheckpointStore } from '../checkpoints/filesystem-checkpoint-store.js';
+import { openCheckpointStore } from '../checkpoints/open-checkpoint-store.js';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { parseExperimentConfig } from '../config/experiment-config.js';
 import { PbtError } from '../core/errors.js';
@@ -43,8 +43,16 @@ export async function findExperiment(
   return newest;
 }
 
-/** The checkpoint store an experiment was created with. */
-export function checkpointsOf(experiment: ExperimentRecord, override?: string): CheckpointStore {
+/**
+ * The checkpoint store an experiment was created with: a directory, `postgres` (the store's own
+ * database, reached through `storeUrl`, by default the URL the experiment was created with) or
+ * a postgres:// URL. See openCheckpointStore.
+ */
+export function checkpointsOf(
+  experiment: ExperimentRecord,
+  override?: string,
+  storeUrl?: string,
+): CheckpointStore {
   const config = parseExperimentConfig(experiment.config, 'stored experiment config');
-  return new FilesystemCheckpointStore(override ?? config.checkpoints);
+  return openCheckpointStore(override ?? config.checkpoints, storeUrl ?? config.store);
 }

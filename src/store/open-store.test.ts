@@ -2,9 +2,16 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, PbtError } from '../core/errors.js';
+import {
+  dropSchema,
+  schemaUrl,
+  testPostgres,
+  uniqueSchema,
+} from '../../test/fixtures/postgres-test-database.js';
+import { ConfigError } from '../core/errors.js';
 import { MemoryStore } from './memory/memory-store.js';
 import { openStore } from './open-store.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 
 describe('openStore', () => {
@@ -40,13 +47,30 @@ describe('openStore', () => {
     expect(await openStore('memory:')).toBeInstanceOf(MemoryStore);
   });
 
-  it('says PostgreSQL is coming later, without echoing the password', async () => {
-    for (const url of ['postgres://u:secret@localhost/db', 'postgresql://localhost:5432/test']) {
-      const attempt = openStore(url);
-      await expect(attempt).rejects.toBeInstanceOf(PbtError);
-      await expect(attempt).rejects.toThrow(/PostgreSQL support is coming in a later release/);
+  it('opens postgres:// and postgresql:// URLs as a PostgresStore', async (ctx) => {
+    const server = await testPostgres();
+    if (server.url === undefined) {
+      ctx.skip(server.skip);
+      return;
     }
-    await expect(openStore('postgres://u:secret@localhost/db')).rejects.not.toThrow(/secret/);
+    const schema = uniqueSchema('pbt_open');
+    try {
+      for (const url of [server.url, server.url.replace(/^postgres:/, 'postgresql:')]) {
+        const store = await openStore(schemaUrl(url, schema));
+        expect(store).toBeInstanceOf(PostgresStore);
+        expect((store as PostgresStore).schema).toBe(schema);
+        await store.close();
+      }
+    } finally {
+      await dropSchema(server.url, schema);
+    }
+  });
+
+  it('refuses a PostgreSQL URL with a bad schema name, without echoing the password', async () => {
+    const attempt = openStore('postgres://u:secret@localhost/db?schema=Bad-Name');
+    await expect(attempt).rejects.toBeInstanceOf(ConfigError);
+    await expect(attempt).rejects.toThrow(/schema 'Bad-Name'/);
+    await expect(attempt).rejects.not.toThrow(/secret/);
   });
 
   it('rejects anything else with a ConfigError naming the accepted forms', async () => {

@@ -1,29 +1,28 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, PbtError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { MemoryStore } from './memory/memory-store.js';
+import { isPostgresUrl } from './postgres/connection.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
 const acceptedForms =
-  'sqlite:<path> (e.g. sqlite:results/pbt.db), a path ending in .db, or memory: (one process only)';
+  'sqlite:<path> (e.g. sqlite:results/pbt.db), a path ending in .db, ' +
+  'postgres://user@host:5432/database[?schema=name] (many machines), or memory: (one process only)';
 
 /**
  * Opens the store a URL names:
  * - `sqlite:<path>` (also `sqlite://<path>`), or a bare path ending in `.db`: a SQLite file,
  *   created with its parent directories when missing;
+ * - `postgres://user@host[:port]/database[?schema=name]` (also `postgresql://`): a PostgreSQL
+ *   database shared by workers on any number of machines (tables in schema `pbt` by default);
  * - `memory:`: an in-process store, gone when the process ends.
  */
 export async function openStore(url: string): Promise<Store> {
   const trimmed = url.trim();
   if (trimmed === 'memory:') return new MemoryStore();
-  if (/^postgres(ql)?:\/\//i.test(trimmed)) {
-    throw new PbtError(
-      'UNSUPPORTED',
-      `PostgreSQL stores (${redactPassword(trimmed)}) are not supported yet: PostgreSQL support ` +
-        `is coming in a later release. Use ${acceptedForms}.`,
-    );
-  }
+  if (isPostgresUrl(trimmed)) return PostgresStore.open(trimmed);
   const path = sqlitePath(trimmed);
   if (path === null) {
     throw new ConfigError(`cannot open the store '${url}': use ${acceptedForms}`);
@@ -42,9 +41,4 @@ function sqlitePath(url: string): string | null {
   if (match) return match[1] ?? '';
   if (/\.db$/i.test(url) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
   return null;
-}
-
-/** A connection string may carry a password; error messages must not. */
-function redactPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }

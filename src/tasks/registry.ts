@@ -9,6 +9,12 @@ import type { Task, TaskDefinition } from './task.js';
  */
 const builtIn: Record<string, () => Promise<TaskDefinition<never>>> = {
   toy: async () => (await import('./toy/toy-task.js')).toyTaskDefinition as TaskDefinition<never>,
+  'lunar-lander': async () =>
+    (await import('./lunar-lander/lunar-lander-task.js'))
+      .lunarLanderTaskDefinition as TaskDefinition<never>,
+  'image-classification': async () =>
+    (await import('./image-classification/image-classification-task.js'))
+      .imageClassificationTaskDefinition as TaskDefinition<never>,
 };
 
 export function builtInTaskNames(): string[] {

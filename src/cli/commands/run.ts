@@ -3,6 +3,10 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import {
+  assertCheckpointSetting,
+  isDatabaseCheckpoints,
+} from '../../checkpoints/open-checkpoint-store.js';
 import { ConfigError } from '../../core/errors.js';
 import { createExperiment, newExperimentId } from '../../experiment/create-experiment.js';
 import { prepareExperiment } from '../../experiment/prepare-experiment.js';
@@ -52,7 +56,10 @@ export function registerRun(program: Command, log: (line: string) => void): void
       'local worker processes (default: number of cores; 0 = create only)',
     )
     .option('--store <url>', 'population store: sqlite:<path> (default sqlite:.pbt/pbt.db)')
-    .option('--checkpoints <dir>', 'checkpoint directory (default .pbt/checkpoints)')
+    .option(
+      '--checkpoints <dir|postgres|url>',
+      'checkpoint directory (default .pbt/checkpoints), postgres (in the store database) or a postgres:// URL',
+    )
     .option('--name <name>', 'experiment name (prefix of its id)')
     .option('--group <group>', 'group label: reports compare experiments of one group')
     .option(
@@ -74,6 +81,7 @@ export function registerRun(program: Command, log: (line: string) => void): void
       const runs = [await prepareExperiment(raw)];
       for (const method of baselines) runs.push(await prepareExperiment({ ...raw, method }));
       const storeUrl = resolveStoreUrl(flags.store ?? runs[0]?.config.store ?? DEFAULT_STORE);
+      for (const { config } of runs) assertCheckpointSetting(config.checkpoints, storeUrl);
       await withStore(storeUrl, async (store) => {
         const ids: string[] = [];
         for (const prepared of runs) {
@@ -180,9 +188,9 @@ function buildRawConfig(target: string | undefined, flags: RunFlags): Record<str
   }
   if (flags.backend) taskOptions.backend = flags.backend;
   if (Object.keys(taskOptions).length > 0) raw.taskOptions = taskOptions;
-  raw.checkpoints = path.resolve(
-    typeof raw.checkpoints === 'string' ? raw.checkpoints : '.pbt/checkpoints',
-  );
+  const checkpoints = typeof raw.checkpoints === 'string' ? raw.checkpoints : '.pbt/checkpoints';
+  // A directory is made absolute so workers started elsewhere find it; a database is not a path.
+  raw.checkpoints = isDatabaseCheckpoints(checkpoints) ? checkpoints : path.resolve(checkpoints);
   return raw;
 }
 

@@ -22,7 +22,10 @@ export function registerWorker(program: Command): void {
     .option('--store <url>', 'population store URL', DEFAULT_STORE)
     .option('-e, --experiment <id>', 'experiment id (default: the newest)')
     .option('--worker-name <name>', 'name shown in leases and logs')
-    .option('--checkpoints <dir>', 'checkpoint directory, if it differs on this machine')
+    .option(
+      '--checkpoints <dir|postgres|url>',
+      'where checkpoints are, if it differs on this machine: a directory, postgres (the store database) or a postgres:// URL',
+    )
     .option('--backend <name>', 'TensorFlow.js backend: node | wasm | cpu')
     .action(async (flags: WorkerFlags) => {
       const storeUrl = resolveStoreUrl(flags.store);
@@ -44,9 +47,11 @@ export function registerWorker(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
         log(`joined experiment ${experiment.id} (task ${experiment.task})`);
+        // `checkpoints: postgres` means this worker's own --store database.
+        const checkpoints = checkpointsOf(experiment, flags.checkpoints, storeUrl);
         const summary = await runWorker({
           store,
-          checkpoints: checkpointsOf(experiment, flags.checkpoints),
+          checkpoints,
           experimentId: experiment.id,
           config: prepared.config,
           task: prepared.task,
@@ -55,7 +60,7 @@ export function registerWorker(program: Command): void {
           workerId,
           log,
           signal: controller.signal,
-        });
+        }).finally(() => checkpoints.close?.());
         log(
           `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
         );

@@ -83,6 +83,18 @@ export function pickClaim(
   members: readonly MemberRecord[],
   opts: ClaimOptions,
 ): MemberRecord | null {
+  return claimCandidates(members, opts)[0] ?? null;
+}
+
+/**
+ * Every member a claim may take, best first (`pickClaim` takes the first). A store whose claims
+ * run concurrently (PostgreSQL, `SKIP LOCKED`) tries them in this order and takes the first one
+ * no other transaction holds.
+ */
+export function claimCandidates(
+  members: readonly MemberRecord[],
+  opts: ClaimOptions,
+): MemberRecord[] {
   const active = members.filter(isActive);
   const barrierStep = Math.min(...active.map((m) => m.step));
   const candidates = active.filter(
@@ -93,11 +105,7 @@ export function pickClaim(
     m.id === opts.preferMember ? 0 : 1,
     m.id,
   ];
-  let best: MemberRecord | null = null;
-  for (const m of candidates) {
-    if (best === null || compareRanks(rank(m), rank(best)) < 0) best = m;
-  }
-  return best;
+  return candidates.sort((a, b) => compareRanks(rank(a), rank(b)));
 }
 
 function compareRanks(a: readonly number[], b: readonly number[]): number {
