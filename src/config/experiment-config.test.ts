@@ -43,7 +43,14 @@ describe('experiment config', () => {
     expect(parseExperimentConfig({ ...base, population: 1, method: 'fixed' }).population).toBe(1);
   });
 
-  it('baselines never exploit, even when defaults say truncation', () => {
+  it('baselines never exploit, even when defaults say truncation by counts', () => {
+    const single = {
+      ...base,
+      method: 'fixed',
+      population: 1,
+      exploit: { kind: 'truncation', bottom: 4, top: 4 },
+    };
+    expect(parseExperimentConfig(single).exploit).toEqual({ kind: 'none' });
     for (const method of ['random', 'grid', 'fixed'] as const) {
       expect(
         parseExperimentConfig({ ...base, method, exploit: { kind: 'truncation', fraction: 0.5 } })

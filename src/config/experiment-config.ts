@@ -94,6 +94,7 @@ export const experimentConfigSchema = z
       });
     }
     if (
+      c.method === 'pbt' &&
       c.exploit.kind === 'truncation' &&
       (c.exploit.bottom ?? 0) + (c.exploit.top ?? 0) > c.population
     ) {
