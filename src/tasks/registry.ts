@@ -8,6 +8,7 @@ import type { Task, TaskDefinition } from './task.js';
  * Other tasks register here as they land.
  */
 const builtIn: Record<string, () => Promise<TaskDefinition<never>>> = {
+  gan: async () => (await import('./gan/gan-task.js')).ganTaskDefinition as TaskDefinition<never>,
   toy: async () => (await import('./toy/toy-task.js')).toyTaskDefinition as TaskDefinition<never>,
   'lunar-lander': async () =>
     (await import('./lunar-lander/lunar-lander-task.js'))
@@ -15,6 +16,7 @@ const builtIn: Record<string, () => Promise<TaskDefinition<never>>> = {
   'image-classification': async () =>
     (await import('./image-classification/image-classification-task.js'))
       .imageClassificationTaskDefinition as TaskDefinition<never>,
+  nmt: async () => (await import('./nmt/nmt-task.js')).nmtTaskDefinition as TaskDefinition<never>,
 };
 
 export function builtInTaskNames(): string[] {

@@ -1,0 +1,84 @@
+/**
+ * Training throughput of the nmt task's model (issue 6): target tokens per second of the GRU
+ * encoder-decoder with attention on the real Europarl data, and the time of one evaluation
+ * (greedy decoding + BLEU of the evaluation subset).
+ *
+ *   node --import tsx bench/nmt.ts [--steps 30] [--set key=value ...]
+ *
+ * Writes results/nmt/bench.json. Prints the load average: on a shared machine every figure is
+ * depressed, so compare runs taken under similar load only.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createRng } from '../src/core/rng.js';
+import { createNmtTask } from '../src/tasks/nmt/nmt-task.js';
+import { parseNmtOptions } from '../src/tasks/nmt/options.js';
+import type { TaskContext } from '../src/tasks/task.js';
+
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '3' },
+    set: { type: 'string', multiple: true, default: [] },
+    out: { type: 'string', default: path.join('results', 'nmt', 'bench.json') },
+  },
+});
+
+const raw: Record<string, unknown> = {};
+for (const kv of values.set) {
+  const [k, v] = kv.split('=', 2) as [string, string | undefined];
+  raw[k] = v === undefined ? true : Number.isNaN(Number(v)) ? v : Number(v);
+}
+const options = parseNmtOptions(raw);
+const task = createNmtTask(options);
+const ctx: TaskContext = {
+  experimentId: 'bench',
+  memberId: 0,
+  seed: 1,
+  rng: createRng('bench-nmt'),
+  step: 0,
+  log: (m) => console.log(m),
+};
+const h = { lr: 1e-3, dropout: 0.2 };
+const state = await task.create(h, ctx);
+await task.train(state, h, Number(values.warmup), ctx);
+const tokens0 = state.tokens;
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+await task.train(state, h, Number(values.steps), ctx);
+const cpu = process.cpuUsage(cpu0);
+const trainSeconds = (performance.now() - t0) / 1000;
+const tokens = state.tokens - tokens0;
+const t1 = performance.now();
+const metrics = await task.evaluate(state, ctx);
+const evalSeconds = (performance.now() - t1) / 1000;
+const t2 = performance.now();
+const bytes = await task.save(state);
+const loaded = await task.load(bytes, h, ctx);
+const checkpointSeconds = (performance.now() - t2) / 1000;
+
+const result = {
+  date: new Date().toISOString(),
+  loadAverage: loadavg(),
+  options,
+  steps: Number(values.steps),
+  batchSize: options.batchSize,
+  targetTokens: tokens,
+  trainSeconds,
+  trainCpuSeconds: (cpu.user + cpu.system) / 1e6,
+  targetTokensPerSecond: tokens / trainSeconds,
+  targetTokensPerCpuSecond: tokens / ((cpu.user + cpu.system) / 1e6),
+  secondsPerStep: trainSeconds / Number(values.steps),
+  evalSentences: state.data.validSources.length,
+  evalSeconds,
+  checkpointBytes: bytes.length,
+  checkpointSaveLoadSeconds: checkpointSeconds,
+  bleuAfterBench: metrics.bleu100,
+};
+console.log(JSON.stringify(result, null, 2));
+mkdirSync(path.dirname(values.out), { recursive: true });
+writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+await task.dispose?.(loaded);
+await task.dispose?.(state);
