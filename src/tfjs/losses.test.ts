@@ -63,6 +63,28 @@ describe('sparseSoftmaxCrossEntropy', () => {
     opt.dispose();
   });
 
+  it('works when the labels are a temporary made inside the loss function', () => {
+    const w = tf.variable(tf.zeros([4, 5]));
+    const x = tf.tensor2d(seededNormal(8 * 4, 'x'), [8, 4]);
+    const opt = tf.train.sgd(0.5);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      const cost = opt.minimize(
+        () =>
+          sparseSoftmaxCrossEntropy(
+            tf.matMul(x, w),
+            tf.tensor1d([0, 1, 2, 3, 4, 0, 1, 2], 'int32'),
+          ),
+        true,
+        [w],
+      )!;
+      cost.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([w, x]);
+    opt.dispose();
+  });
+
   it('rejects mismatched shapes', () => {
     const logits = tf.zeros([3, 4]);
     expect(() => sparseSoftmaxCrossEntropy(logits, tf.tensor1d([0, 1], 'int32'))).toThrow(

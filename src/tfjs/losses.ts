@@ -17,7 +17,6 @@ export function sparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor):
     throw new Error(`logits must be [rows, classes], got [${logits.shape.join(',')}]`);
   const [rows, classes] = logits.shape as [number, number];
   if (labels.size !== rows) throw new Error(`${labels.size} labels for ${rows} rows of logits`);
-  // Kept until the backward pass (call inside tf.tidy / optimizer.minimize, as for any op).
   const ids = labels.dtype === 'int32' ? labels.reshape([rows]) : labels.reshape([rows]).toInt();
   const loss = tf.customGrad<tf.Scalar>((...args) => {
     const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
@@ -25,13 +24,14 @@ export function sparseSoftmaxCrossEntropy(logits: tf.Tensor, labels: tf.Tensor):
     const at = tf.add(tf.mul(tf.range(0, rows, 1, 'int32'), tf.scalar(classes, 'int32')), ids);
     const picked = tf.gather(p.reshape([rows * classes]), at);
     const value = tf.neg<tf.Scalar>(tf.mean(tf.log(tf.maximum(picked, MIN_PROBABILITY))));
-    save([p]);
+    // Saved for the backward pass: `ids` may be a temporary the caller's tidy frees before it.
+    save([p, ids]);
     return {
       value,
       gradFunc: (dy, saved) => {
-        const [probabilities] = saved as [tf.Tensor];
+        const [probabilities, savedIds] = saved as [tf.Tensor, tf.Tensor1D];
         const scale = tf.div(dy, rows);
-        return tf.mul(tf.sub(probabilities, tf.oneHot(ids, classes)), scale);
+        return tf.mul(tf.sub(probabilities, tf.oneHot(savedIds, classes)), scale);
       },
     };
   });
