@@ -6,10 +6,14 @@
  * agree with the results, and every checkpoint any record names must verify (sha256) in the
  * database checkpoint store the run used.
  *
- * Sizing (a busy 2-core machine; each worker start costs ~1-3 s of tsx loading): budget 400
- * steps, ready every 40, stepMs 20, so a member trains ~8 s in all and the population ~16 s
- * with 8 workers; a kill every ~1.1 s, so the 20 kills span ~22 s; leases of 4 s, so a killed
- * member is resumed after at most 4 s. The run takes about 40-70 s of wall time here.
+ * Sizing (a busy 2-core machine, where starting a worker costs a few seconds of tsx loading and
+ * a 20 ms busy-wait step can overrun by a scheduler slice): budget 60 steps, ready every 6,
+ * stepMs 100, so a member trains ~6 s in 10 segments and the population ~12 s with 8 workers.
+ * Kills are spread by progress, not by the clock, so all 20 land inside the run on a fast
+ * machine as on a slow one: kill k comes once k/21 of all steps are done (at least 250 ms after
+ * the previous one), and the server restarts after kill 8. Leases last 4 s, so a killed member
+ * is resumed within 4 s. Here (load average 10-20 from other jobs) the whole test takes about
+ * 1.5-2.5 minutes.
  *
  * The server restart needs PBT_TEST_POSTGRES_RESTART (a shell command that restarts the server
  * the tests use; .ci/run sets it). Without it the kills still run and the restart is reported
@@ -36,12 +40,12 @@ import {
 
 const WORKERS = 8;
 const POPULATION = 16;
-const BUDGET = 400;
-const READY = 40;
-const STEP_MS = 20;
+const BUDGET = 60;
+const READY = 6;
+const STEP_MS = 100;
 const LEASE_SECONDS = 4;
 const KILLS = 20;
-const KILL_EVERY_MS = 1_100;
+const MIN_KILL_GAP_MS = 250;
 /** The server restarts after this many kills. */
 const RESTART_AFTER_KILL = 8;
 const RUN_TIMEOUT_MS = 240_000;
@@ -162,15 +166,25 @@ if (server.url === undefined) {
       const rng = createRng('chaos-killer', 5);
       let restart: Promise<void> | null = null;
       const deadline = Date.now() + RUN_TIMEOUT_MS;
+      const totalSteps = POPULATION * BUDGET;
+      const stepsDone = async (): Promise<number> =>
+        Number(
+          (
+            await adminQuery<{ n: string }>(
+              adminUrl,
+              `SELECT coalesce(sum(step), 0) AS n FROM ${schema}.members WHERE experiment_id = $1`,
+              [experimentId],
+            )
+          )[0]?.n ?? 0,
+        );
       try {
         while (kills < KILLS && Date.now() < deadline) {
-          await sleep(KILL_EVERY_MS * (0.5 + rng.next()));
+          await sleep(MIN_KILL_GAP_MS * (1 + rng.next()));
+          if (running().length === 0) break; // the run is over
+          if ((await stepsDone()) < ((kills + 1) / (KILLS + 1)) * totalSteps) continue;
           // Only workers that have joined (tsx loaded, store open) are worth killing.
           const joined = running().filter((w) => w.log.includes('joined experiment'));
-          if (joined.length === 0) {
-            if (running().length === 0) break; // the run is over
-            continue;
-          }
+          if (joined.length === 0) continue;
           const victim = joined[rng.int(joined.length)];
           if (victim === undefined) continue;
           victim.killed = true;
@@ -209,12 +223,15 @@ if (server.url === undefined) {
     });
 
     it(`kills ${KILLS} workers while the run is in progress, and every other worker exits cleanly`, () => {
+      // Every claim increments a token; a claim without a result is a cycle cut short.
+      const interrupted = members.reduce((n, m) => n + m.token, 0) - results.length;
       console.info(
-        `chaos run: ${runSeconds.toFixed(1)} s, ${kills} kills, ${results.length} results, ` +
-          `${lineage.length} exploits` +
+        `chaos run: ${runSeconds.toFixed(1)} s, ${kills} kills, ${interrupted} cycles cut short, ` +
+          `${results.length} results, ${lineage.length} exploits` +
           (restarted ? `, server restarted in ${restarted.seconds.toFixed(1)} s` : ''),
       );
       expect(kills).toBe(KILLS);
+      expect(interrupted).toBeGreaterThanOrEqual(KILLS / 2);
       const unclean = exits.filter((e) => e.signal !== 'SIGKILL' && e.code !== 0);
       expect(unclean.map((e) => `slot ${e.slot}: ${e.code} ${e.signal}\n${e.log}`)).toEqual([]);
       expect(exits.filter((e) => e.signal === 'SIGKILL')).toHaveLength(KILLS);

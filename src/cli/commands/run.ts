@@ -8,6 +8,7 @@ import {
   isDatabaseCheckpoints,
 } from '../../checkpoints/open-checkpoint-store.js';
 import { ConfigError } from '../../core/errors.js';
+import { redactPassword } from '../../store/postgres/connection.js';
 import { createExperiment, newExperimentId } from '../../experiment/create-experiment.js';
 import { prepareExperiment } from '../../experiment/prepare-experiment.js';
 import { DEFAULT_STORE, withStore } from '../context.js';
@@ -90,11 +91,11 @@ export function registerRun(program: Command, log: (line: string) => void): void
           const experiment = await createExperiment(store, prepared);
           ids.push(experiment.id);
           log(
-            `created experiment ${experiment.id} (task ${experiment.task}, method ${config.method}, store ${storeUrl})`,
+            `created experiment ${experiment.id} (task ${experiment.task}, method ${config.method}, store ${redactPassword(storeUrl)})`,
           );
           if (workers === 0) {
             log(
-              `no local workers; start them anywhere with: pbt worker --store ${storeUrl} --experiment ${experiment.id}`,
+              `no local workers; start them anywhere with: pbt worker --store ${redactPassword(storeUrl)} --experiment ${experiment.id}`,
             );
             continue;
           }

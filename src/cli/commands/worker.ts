@@ -13,6 +13,9 @@ interface WorkerFlags {
   backend?: string;
 }
 
+/** Unreferenced checkpoints at least this old are removed when the experiment is finished. */
+const FINISHED_GC_MIN_AGE_MS = 10 * 60_000;
+
 export function registerWorker(program: Command): void {
   program
     .command('worker')
@@ -49,21 +52,36 @@ export function registerWorker(program: Command): void {
         log(`joined experiment ${experiment.id} (task ${experiment.task})`);
         // `checkpoints: postgres` means this worker's own --store database.
         const checkpoints = checkpointsOf(experiment, flags.checkpoints, storeUrl);
-        const summary = await runWorker({
-          store,
-          checkpoints,
-          experimentId: experiment.id,
-          config: prepared.config,
-          task: prepared.task,
-          space: prepared.space,
-          seed: experiment.seed,
-          workerId,
-          log,
-          signal: controller.signal,
-        }).finally(() => checkpoints.close?.());
-        log(
-          `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
-        );
+        try {
+          const summary = await runWorker({
+            store,
+            checkpoints,
+            experimentId: experiment.id,
+            config: prepared.config,
+            task: prepared.task,
+            space: prepared.space,
+            seed: experiment.seed,
+            workerId,
+            log,
+            signal: controller.signal,
+          });
+          log(
+            `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
+          );
+          if (summary.stoppedBy === 'finished') {
+            // With only remote workers nobody else cleans up. Keep anything younger than the
+            // store's retry window: a checkpoint written before a database outage may still be
+            // about to be referenced.
+            const gc = await checkpoints.gc(
+              await store.referencedCheckpoints(),
+              FINISHED_GC_MIN_AGE_MS,
+              Date.now(),
+            );
+            if (gc.deleted > 0) log(`removed ${gc.deleted} unreferenced checkpoints`);
+          }
+        } finally {
+          await checkpoints.close?.();
+        }
       });
     });
 }

@@ -1,0 +1,438 @@
+/**
+ * Population-store throughput: ready points (each with its exploit/explore decision) per second
+ * and their latency, against PostgreSQL and SQLite, with 1, 8 and 32 concurrent worker processes
+ * on a no-op task (population 256); and, when Debian's python3-optuna is installed, Optuna's RDB
+ * storage on the same PostgreSQL (trials/s, no-op objective, 8 processes) for reference.
+ *
+ *   node --import tsx bench/store.ts [--seconds 10] [--workers 1,8,32] [--skip-optuna]
+ *     [--stores postgres,postgres-async-commit,sqlite] [--postgres postgres://…/test] [--append]
+ *
+ * Each worker process runs the store calls the real worker loop makes at one ready point, with
+ * no task work in between: getExperiment, claimMember, applyDecision (the real PBT decide:
+ * truncation 25 %, perturb ×0.8/×1.2), recordResult, release. Every member has a first result
+ * before the clock starts, so every claim carries a decision. A cycle's latency is the time
+ * from the claim to the release; the decision latency is applyDecision's alone. Processes start
+ * together after a warm-up, run for `--seconds`, and report every sample. Writes
+ * results/bench/store.json, with the machine's load average (the machine is shared);
+ * `--append` adds the run as one more repetition.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createRng } from '../src/core/rng.js';
+import type { SearchSpace } from '../src/core/space-types.js';
+import { decide } from '../src/strategies/decide.js';
+import { openStore } from '../src/store/open-store.js';
+import { withSchema } from '../src/store/postgres/connection.js';
+import type { Store } from '../src/store/store.js';
+
+const POPULATION = 256;
+const WARMUP_MS = 1_000;
+const SPACE: SearchSpace = {
+  h0: { type: 'uniform', min: 0, max: 1 },
+  h1: { type: 'uniform', min: 0, max: 1 },
+};
+const DECIDE_CONFIG = {
+  exploit: { kind: 'truncation', fraction: 0.25 },
+  explore: { perturbFactors: [0.8, 1.2] },
+  ready: { kind: 'steps', every: 1, burnIn: 0 },
+} as const;
+
+interface ChildReport {
+  cycles: number;
+  decisions: number;
+  exploits: number;
+  emptyClaims: number;
+  errors: number;
+  firstError?: string;
+  readonly cycleMs: number[];
+  readonly decisionMs: number[];
+}
+
+/** PostgreSQL as configured, PostgreSQL without waiting for the WAL flush at commit, SQLite. */
+type StoreKind = 'postgres' | 'postgres-async-commit' | 'sqlite';
+
+interface RunSummary {
+  readonly store: StoreKind;
+  readonly workers: number;
+  readonly seconds: number;
+  readonly readyPointsPerSecond: number;
+  readonly decisionsPerSecond: number;
+  readonly exploitFraction: number;
+  readonly cycleMs: { p50: number; p99: number; max: number };
+  readonly decisionMs: { p50: number; p99: number; max: number };
+  readonly emptyClaims: number;
+  /** Cycles that failed (e.g. SQLite busy timeout), and the first such error. */
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly loadAverageBefore: number[];
+  readonly loadAverageAfter: number[];
+}
+
+const SELF = fileURLToPath(import.meta.url);
+const REPO = path.resolve(path.dirname(SELF), '..');
+
+function arg(argv: string[], flag: string): string | undefined {
+  const i = argv.indexOf(flag);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+const round = (x: number, digits = 2): number => Number(x.toFixed(digits));
+
+function firstErrorOf(reports: readonly ChildReport[]): { firstError?: string } {
+  const message = reports.find((r) => r.firstError !== undefined)?.firstError;
+  return message === undefined ? {} : { firstError: message };
+}
+
+/** One worker process: loops ready points until the deadline, then prints its samples. */
+async function child(url: string, experimentId: string, workerId: string): Promise<void> {
+  const store = await openStore(url);
+  process.stdout.write('ready\n');
+  const go = await new Promise<{ startAt: number; endAt: number }>((resolve) => {
+    process.stdin.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as never));
+  });
+  while (Date.now() < go.startAt - WARMUP_MS) await sleep(5);
+  const report: ChildReport = {
+    cycles: 0,
+    decisions: 0,
+    exploits: 0,
+    emptyClaims: 0,
+    errors: 0,
+    cycleMs: [],
+    decisionMs: [],
+  };
+  const rng = createRng('bench', workerId);
+  while (Date.now() < go.endAt) {
+    try {
+      await cycle(Date.now() >= go.startAt);
+    } catch (err) {
+      // E.g. SQLite's busy timeout under heavy contention: count it, as a restarted worker would.
+      report.errors += 1;
+      report.firstError ??= (err as Error).message;
+    }
+  }
+  await store.close();
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+
+  async function cycle(measuring: boolean): Promise<void> {
+    await store.getExperiment(experimentId);
+    const t0 = performance.now();
+    const lease = await store.claimMember(experimentId, {
+      workerId,
+      leaseMs: 60_000,
+      now: Date.now(),
+    });
+    if (lease === null) {
+      if (measuring) report.emptyClaims += 1;
+      await sleep(5);
+      return;
+    }
+    let member = lease.member;
+    let decisionMs = Number.NaN;
+    let exploited = false;
+    if (member.decisionDue) {
+      const d0 = performance.now();
+      const applied = await store.applyDecision(lease, Date.now(), (self, population) =>
+        decide(self, population, DECIDE_CONFIG, SPACE, rng),
+      );
+      decisionMs = performance.now() - d0;
+      member = applied.member;
+      exploited = applied.decision.kind === 'exploit';
+    }
+    const step = member.step + 1;
+    await store.recordResult(lease, {
+      step,
+      metrics: { score: rng.next() },
+      hparams: member.hparams,
+      checkpoint: `ck-${member.id}-${step}-${workerId}`,
+      done: false,
+      now: Date.now(),
+      trainSeconds: 0,
+    });
+    await store.release(lease);
+    if (measuring) {
+      report.cycles += 1;
+      report.cycleMs.push(performance.now() - t0);
+      if (!Number.isNaN(decisionMs)) {
+        report.decisions += 1;
+        report.decisionMs.push(decisionMs);
+        if (exploited) report.exploits += 1;
+      }
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A store URL with a fresh, empty database, and how to remove it afterwards. */
+function freshStore(
+  kind: StoreKind,
+  postgresUrl: string,
+): { url: string; cleanup: () => Promise<void> } {
+  if (kind === 'sqlite') {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pbt-bench-store-'));
+    return {
+      url: `sqlite:${path.join(dir, 'pbt.db')}`,
+      cleanup: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+    };
+  }
+  const schema = `pbt_bench_${process.pid}_${Date.now()}`;
+  const url = new URL(withSchema(postgresUrl, schema));
+  // The server then acknowledges a commit before its WAL reaches the disk: shows what the
+  // per-commit flush costs (SQLite's WAL mode with synchronous=NORMAL does not flush per commit).
+  if (kind === 'postgres-async-commit')
+    url.searchParams.set('options', '-c synchronous_commit=off');
+  return {
+    url: url.toString(),
+    cleanup: async () => {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  };
+}
+
+/** Creates the population and gives every member a first result, so every claim decides. */
+async function createPopulation(store: Store): Promise<string> {
+  const rng = createRng('bench-population');
+  const id = 'bench';
+  await store.createExperiment({
+    id,
+    task: 'noop',
+    config: { population: POPULATION },
+    seed: 1,
+    members: Array.from({ length: POPULATION }, () => ({ h0: rng.next(), h1: rng.next() })),
+    now: Date.now(),
+  });
+  for (let i = 0; i < POPULATION; i++) {
+    const lease = await store.claimMember(id, { workerId: 'setup', leaseMs: 60_000, now: 0 });
+    if (lease === null) throw new Error('setup: no member to claim');
+    await store.recordResult(lease, {
+      step: 1,
+      metrics: { score: rng.next() },
+      hparams: lease.member.hparams,
+      checkpoint: `ck-${lease.memberId}-1`,
+      done: false,
+      now: Date.now(),
+      trainSeconds: 0,
+    });
+    await store.release(lease);
+  }
+  return id;
+}
+
+async function runConfig(
+  kind: StoreKind,
+  workers: number,
+  seconds: number,
+  postgresUrl: string,
+): Promise<RunSummary> {
+  const { url, cleanup } = freshStore(kind, postgresUrl);
+  try {
+    const store = await openStore(url);
+    const experimentId = await createPopulation(store);
+    await store.close();
+    const children = Array.from({ length: workers }, (_, i) => {
+      const proc = spawn(
+        process.execPath,
+        ['--import', 'tsx', SELF, '--child', url, experimentId, `w${i}`],
+        { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve));
+      return { proc, output: () => out, exited };
+    });
+    while (!children.every((c) => c.output().includes('ready'))) await sleep(50);
+    const loadAverageBefore = os.loadavg().map((x) => round(x));
+    const startAt = Date.now() + WARMUP_MS + 200;
+    const endAt = startAt + seconds * 1000;
+    for (const c of children) c.proc.stdin.end(JSON.stringify({ startAt, endAt }));
+    const codes = await Promise.all(children.map((c) => c.exited));
+    const loadAverageAfter = os.loadavg().map((x) => round(x));
+    if (codes.some((c) => c !== 0))
+      throw new Error(`a ${kind} bench worker failed: ${codes.join(', ')}`);
+    const reports = children.map(
+      (c) => JSON.parse(c.output().split('\n').filter(Boolean).at(-1) ?? '{}') as ChildReport,
+    );
+    const cycles = reports.reduce((n, r) => n + r.cycles, 0);
+    const decisions = reports.reduce((n, r) => n + r.decisions, 0);
+    const exploits = reports.reduce((n, r) => n + r.exploits, 0);
+    const cycleMs = reports.flatMap((r) => r.cycleMs).sort((a, b) => a - b);
+    const decisionMs = reports.flatMap((r) => r.decisionMs).sort((a, b) => a - b);
+    const stats = (xs: number[]) => ({
+      p50: round(percentile(xs, 50)),
+      p99: round(percentile(xs, 99)),
+      max: round(xs.at(-1) ?? Number.NaN),
+    });
+    return {
+      store: kind,
+      workers,
+      seconds,
+      readyPointsPerSecond: round(cycles / seconds, 1),
+      decisionsPerSecond: round(decisions / seconds, 1),
+      exploitFraction: round(decisions === 0 ? 0 : exploits / decisions, 3),
+      cycleMs: stats(cycleMs),
+      decisionMs: stats(decisionMs),
+      emptyClaims: reports.reduce((n, r) => n + r.emptyClaims, 0),
+      errors: reports.reduce((n, r) => n + r.errors, 0),
+      ...firstErrorOf(reports),
+      loadAverageBefore,
+      loadAverageAfter,
+    };
+  } finally {
+    await cleanup();
+  }
+}
+
+/** Optuna's RDB storage on the same server, via bench/optuna-store.py (Debian's python3). */
+function runOptuna(postgresUrl: string, seconds: number): Promise<unknown> {
+  const python = '/usr/bin/python3';
+  const script = path.join(REPO, 'bench', 'optuna-store.py');
+  return new Promise((resolve) => {
+    const proc = spawn(
+      python,
+      [script, '--url', postgresUrl, '--workers', '8', '--seconds', String(seconds)],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    let out = '';
+    proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    proc.on('error', (err) => resolve({ skipped: `cannot run ${python}: ${err.message}` }));
+    proc.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      try {
+        resolve(
+          code === 0 ? JSON.parse(last) : { skipped: `optuna-store.py exited ${code}: ${last}` },
+        );
+      } catch {
+        resolve({ skipped: `optuna-store.py printed no result: ${last}` });
+      }
+    });
+  });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const childAt = argv.indexOf('--child');
+  if (childAt >= 0) {
+    const [url, experimentId, workerId] = argv.slice(childAt + 1);
+    if (url === undefined || experimentId === undefined || workerId === undefined)
+      throw new Error('usage: --child <url> <experimentId> <workerId>');
+    await child(url, experimentId, workerId);
+    return;
+  }
+  const seconds = Number(arg(argv, '--seconds') ?? 10);
+  const workerCounts = (arg(argv, '--workers') ?? '1,8,32').split(',').map(Number);
+  const postgresUrl =
+    arg(argv, '--postgres') ??
+    process.env.PBT_TEST_POSTGRES_URL ??
+    'postgres://postgres@127.0.0.1:5432/test';
+
+  const runs: RunSummary[] = [];
+  const kinds = (arg(argv, '--stores') ?? 'postgres,postgres-async-commit,sqlite').split(
+    ',',
+  ) as StoreKind[];
+  for (const kind of kinds) {
+    for (const workers of workerCounts) {
+      const summary = await runConfig(kind, workers, seconds, postgresUrl);
+      console.log(
+        `${kind.padEnd(8)} ${String(workers).padStart(2)} workers: ` +
+          `${summary.readyPointsPerSecond} ready points/s, decision p50 ${summary.decisionMs.p50} ms ` +
+          `p99 ${summary.decisionMs.p99} ms, cycle p99 ${summary.cycleMs.p99} ms ` +
+          `(load ${summary.loadAverageBefore[0]} → ${summary.loadAverageAfter[0]})` +
+          (summary.errors > 0 ? `, ${summary.errors} failed cycles: ${summary.firstError}` : ''),
+      );
+      runs.push(summary);
+    }
+  }
+  const optuna = argv.includes('--skip-optuna')
+    ? { skipped: '--skip-optuna' }
+    : await runOptuna(postgresUrl, seconds);
+  console.log(`optuna: ${JSON.stringify(optuna)}`);
+
+  // The machine is shared and its load swings widely within minutes: `--append` adds this run
+  // as another repetition to the existing file, and the summary gives the range over all.
+  const file = path.join(REPO, 'results', 'bench', 'store.json');
+  const previous: Repetition[] =
+    argv.includes('--append') && existsSync(file)
+      ? ((JSON.parse(readFileSync(file, 'utf8')) as { repetitions?: Repetition[] }).repetitions ??
+        [])
+      : [];
+  const repetitions: Repetition[] = [...previous, { date: new Date().toISOString(), runs, optuna }];
+  const out = {
+    benchmark: 'population store: ready points with decisions per second and latency',
+    command: 'node --import tsx bench/store.ts --seconds 10 [--append]',
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memoryGb: round(os.totalmem() / 2 ** 30, 1),
+      node: process.version,
+      note: 'shared with other jobs: loadAverageBefore/After (1, 5, 15 min) is recorded for every run',
+    },
+    setup: {
+      population: POPULATION,
+      task: 'no-op: no training, a random score, a made-up checkpoint key',
+      cycle:
+        'getExperiment, claimMember, applyDecision (truncation 25%, perturb 0.8/1.2), recordResult, release',
+      postgres: 'PostgreSQL 15 on 127.0.0.1 (same machine), a pool per process, default settings',
+      'postgres-async-commit': 'the same with synchronous_commit=off for the store sessions',
+      sqlite: 'one file in the temp directory, WAL, synchronous=NORMAL (no flush per commit)',
+    },
+    summary: summarize(repetitions),
+    repetitions,
+  };
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`wrote ${path.relative(REPO, file)}`);
+}
+
+interface Repetition {
+  readonly date: string;
+  readonly runs: RunSummary[];
+  readonly optuna: unknown;
+}
+
+/** Per store and worker count: the range over the repetitions of throughput and p99 latency. */
+function summarize(repetitions: readonly Repetition[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const range = (xs: number[]): number[] => [Math.min(...xs), Math.max(...xs)];
+  const keys = new Set(repetitions.flatMap((r) => r.runs.map((x) => `${x.store} ×${x.workers}`)));
+  for (const key of keys) {
+    const runs = repetitions.flatMap((r) =>
+      r.runs.filter((x) => `${x.store} ×${x.workers}` === key),
+    );
+    out[key] = {
+      readyPointsPerSecond: range(runs.map((x) => x.readyPointsPerSecond)),
+      decisionP99Ms: range(runs.map((x) => x.decisionMs.p99)),
+      cycleP99Ms: range(runs.map((x) => x.cycleMs.p99)),
+      loadAverage1m: range(
+        runs.flatMap((x) => [x.loadAverageBefore[0] ?? 0, x.loadAverageAfter[0] ?? 0]),
+      ),
+    };
+  }
+  const optuna = repetitions
+    .map((r) => r.optuna as { trialsPerSecond?: number; trialMs?: { p99: number } })
+    .filter((o) => typeof o.trialsPerSecond === 'number');
+  if (optuna.length > 0) {
+    out['optuna RDB ×8'] = {
+      trialsPerSecond: range(optuna.map((o) => o.trialsPerSecond ?? 0)),
+      trialP99Ms: range(optuna.map((o) => o.trialMs?.p99 ?? 0)),
+    };
+  }
+  return out;
+}
+
+await main(process.argv);

@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { createPool, redactPassword, type PostgresTarget } from './connection.js';
+import { migrate } from './migrations.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+
+/** What a transaction's work sees: one connection, rows out. */
+export interface Queryable {
+  query<R extends object = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<R[]>;
+}
+
+export interface PostgresDatabaseOptions {
+  /** Connections per process (default 3: a worker makes one request at a time). */
+  readonly poolSize?: number;
+  /** How long requests keep retrying through connection loss (default: up to 5 minutes). */
+  readonly retry?: RetryPolicy;
+  /**
+   * Retry budget of the first connection and migrations (default 30 s): long enough to ride out
+   * a server restart, short enough that a wrong URL fails promptly.
+   */
+  readonly openRetry?: RetryPolicy;
+  /** Server-side cap on one statement (default 60 s); null for none (large checkpoints). */
+  readonly statementTimeoutMs?: number | null;
+  /** Told about every retry (e.g. to log "connection lost, retrying in 400 ms"). */
+  readonly onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+}
+
+const DEFAULT_OPEN_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxElapsedMs: 30_000 };
+
+/**
+ * A connection pool to one schema, with the two ways pbt talks to PostgreSQL: retried
+ * single statements (reads, idempotent writes) and retried transactions. The schema is migrated
+ * before the first request.
+ */
+export class PostgresDatabase {
+  readonly schema: string;
+  /** The URL without its password, for messages. */
+  readonly where: string;
+  private readonly pool: pg.Pool;
+  private readonly retry: RetryPolicy;
+  private readonly openRetry: RetryPolicy;
+  private readonly onRetry: PostgresDatabaseOptions['onRetry'];
+  private schemaReady: Promise<void> | null = null;
+
+  constructor(target: PostgresTarget, options: PostgresDatabaseOptions = {}) {
+    this.schema = target.schema;
+    this.where = `${redactPassword(target.connectionString)} (schema ${target.schema})`;
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.openRetry = options.openRetry ?? DEFAULT_OPEN_RETRY;
+    this.onRetry = options.onRetry;
+    this.pool = createPool(target, {
+      max: options.poolSize ?? 3,
+      statementTimeoutMs:
+        options.statementTimeoutMs === undefined ? 60_000 : options.statementTimeoutMs,
+      idleInTransactionTimeoutMs: 60_000,
+    });
+  }
+
+  /** Connects and migrates, once; a failed attempt is forgotten so the next call tries again. */
+  ensureSchema(): Promise<void> {
+    this.schemaReady ??= withRetry(
+      () => this.attempt((tx) => migrate(tx, this.schema, this.where)),
+      this.openRetry,
+      this.hooks(),
+    ).catch((err: unknown) => {
+      this.schemaReady = null;
+      throw err;
+    });
+    return this.schemaReady;
+  }
+
+  /**
+   * Runs `work` in a transaction (READ COMMITTED; the stores lock the rows they need), retrying
+   * the whole transaction on transient failures. `attempt` is 0 on the first run: a write whose
+   * earlier attempt may have committed uses it to look for its own outcome first.
+   */
+  async transaction<T>(
+    work: (tx: Queryable, attempt: number) => Promise<T>,
+    alsoRetry?: (err: unknown) => boolean,
+  ): Promise<T> {
+    await this.ensureSchema();
+    return withRetry((attempt) => this.attempt((tx) => work(tx, attempt)), this.retry, {
+      ...this.hooks(),
+      ...(alsoRetry ? { alsoRetry } : {}),
+    });
+  }
+
+  /** One statement on its own (autocommit), retried: reads and idempotent writes only. */
+  async query<R extends object = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+  ): Promise<R[]> {
+    await this.ensureSchema();
+    return withRetry(
+      async () => (await this.pool.query<R>(sql, params as unknown[])).rows,
+      this.retry,
+      this.hooks(),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
+  private hooks(): { onRetry?: NonNullable<PostgresDatabaseOptions['onRetry']> } {
+    return this.onRetry ? { onRetry: this.onRetry } : {};
+  }
+
+  /** One try: BEGIN, work, COMMIT; any failure rolls back. A broken connection is discarded. */
+  private async attempt<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    // A connection that breaks while checked out emits 'error'; the failing query reports it.
+    const ignore = (): void => undefined;
+    client.on('error', ignore);
+    let broken: Error | undefined;
+    const tx: Queryable = {
+      query: async <R extends object>(sql: string, params: readonly unknown[] = []) =>
+        (await client.query<R>(sql, params as unknown[])).rows,
+    };
+    try {
+      await client.query('BEGIN');
+      const result = await work(tx);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+      if (broken === undefined) client.off('error', ignore);
+    }
+  }
+}
