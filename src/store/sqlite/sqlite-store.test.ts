@@ -48,6 +48,27 @@ describe('SqliteStore on disk', () => {
     expect(latestSchemaVersion).toBe(migrations.length);
   });
 
+  it('retries a write whose lock stays busy past busy_timeout, instead of failing', async () => {
+    const path = dbPath();
+    const store = new SqliteStore(path, { busyTimeoutMs: 20 });
+    await store.createExperiment({
+      id: 'exp',
+      task: 'toy',
+      config: {},
+      seed: 1,
+      members: [{ lr: 0.1 }],
+      now: 0,
+    });
+    // Another process holds the write lock for longer than the busy timeout.
+    const other = new Database(path);
+    other.prepare('BEGIN IMMEDIATE').run();
+    setTimeout(() => other.prepare('COMMIT').run(), 300);
+    const lease = await store.claimMember('exp', { workerId: 'w', leaseMs: 60_000, now: 1 });
+    expect(lease?.memberId).toBe(0);
+    other.close();
+    await store.close();
+  });
+
   it('keeps data across reopening and does not re-run migrations', async () => {
     const first = new SqliteStore(dbPath());
     await first.createExperiment({

@@ -143,9 +143,21 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** Runs `work` holding the database's write lock from the start; rolls back if it throws. */
-  private write<T>(work: () => T): Promise<T> {
-    return asPromise(() => this.db.transaction(work).immediate());
+  /**
+   * Runs `work` holding the database's write lock from the start; rolls back if it throws.
+   * When the lock stays taken past busy_timeout (many processes on an overloaded machine), the
+   * whole transaction is retried with backoff: it was rolled back, and `work` touches nothing
+   * outside the database, so a retry is safe.
+   */
+  private async write<T>(work: () => T): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.db.transaction(work).immediate();
+      } catch (err) {
+        if (!isBusy(err) || attempt >= BUSY_RETRIES) throw err;
+        await sleep(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
+    }
   }
 
   private memberOf(lease: Lease): MemberRecord | undefined {
@@ -274,3 +286,13 @@ export class SqliteStore implements Store {
     });
   }
 }
+
+/** Attempts of a write transaction whose lock stayed busy past busy_timeout. */
+const BUSY_RETRIES = 30;
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
