@@ -32,6 +32,7 @@ interface RunFlags {
   set?: string[];
   backend?: string;
   baselines?: string;
+  dataset?: string;
 }
 
 export function registerRun(program: Command, log: (line: string) => void): void {
@@ -69,6 +70,7 @@ export function registerRun(program: Command, log: (line: string) => void): void
     )
     .option('--set <key=value...>', 'task option, e.g. --set lr=0.02 (repeatable)')
     .option('--backend <name>', 'TensorFlow.js backend for neural tasks: node | wasm | cpu')
+    .option('--dataset <name>', 'data set of tasks that take one (same as --set dataset=<name>)')
     .option(
       '--baselines <methods>',
       'after PBT, run these baselines with the same population and budget, e.g. random,grid,fixed; the report compares them',
@@ -188,6 +190,7 @@ function buildRawConfig(target: string | undefined, flags: RunFlags): Record<str
     taskOptions[kv.slice(0, eq)] = parseValue(kv.slice(eq + 1));
   }
   if (flags.backend) taskOptions.backend = flags.backend;
+  if (flags.dataset) taskOptions.dataset = flags.dataset;
   if (Object.keys(taskOptions).length > 0) raw.taskOptions = taskOptions;
   const checkpoints = typeof raw.checkpoints === 'string' ? raw.checkpoints : '.pbt/checkpoints';
   // A directory is made absolute so workers started elsewhere find it; a database is not a path.
