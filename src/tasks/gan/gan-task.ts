@@ -6,7 +6,7 @@ import type { Hparams, Metrics } from '../../core/types.js';
 import { loadCifar10, type Cifar10, type ImageDataset } from '../../data/index.js';
 import { classifierScore } from '../../metrics/classifier-score.js';
 import { frechetDistance, gaussianFit, type GaussianFit } from '../../metrics/frechet.js';
-import { initBackend, type BackendPreference } from '../../tfjs/backend.js';
+import { ensureBackend } from '../../tfjs/ensure-backend.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreOptimizer } from '../../tfjs/checkpoint.js';
 import { setLearningRate } from '../../tfjs/hparams.js';
 import { BatchSampler, trainStep, type SamplerState } from '../../tfjs/train-loop.js';
@@ -72,25 +72,6 @@ interface CheckpointMeta {
   readonly lastDLoss: number | null;
   readonly lastGLoss: number | null;
   readonly diverged: boolean;
-}
-
-const backends = new Map<string, Promise<string>>();
-
-function ensureBackend(
-  preferred: BackendPreference | undefined,
-  ctx: TaskContext,
-): Promise<string> {
-  const key = preferred ?? 'auto';
-  let entry = backends.get(key);
-  if (entry === undefined) {
-    entry = initBackend(preferred).then((info) => {
-      ctx.log(`TensorFlow.js backend: ${info.name}`);
-      return info.name;
-    });
-    backends.set(key, entry);
-    entry.catch(() => backends.delete(key));
-  }
-  return entry;
 }
 
 /** Real CIFAR-10 test images' classifier features, fitted once; logs the real-data ceiling. */

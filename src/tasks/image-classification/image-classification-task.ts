@@ -4,7 +4,7 @@ import { createRng, hashSeed } from '../../core/rng.js';
 import type { SearchSpace } from '../../core/space-types.js';
 import type { Hparams, Metrics } from '../../core/types.js';
 import type { ImageDataset } from '../../data/index.js';
-import { initBackend, type BackendPreference } from '../../tfjs/backend.js';
+import { ensureBackend } from '../../tfjs/ensure-backend.js';
 import {
   decodeCheckpoint,
   encodeCheckpoint,
@@ -72,26 +72,6 @@ interface CheckpointMeta {
  * function returning in-memory splits.
  */
 export type SplitsSource = () => Promise<ImageSplits>;
-
-const backends = new Map<string, Promise<string>>();
-
-/** Initialise the TensorFlow.js backend once per process (and per forced choice). */
-function ensureBackend(
-  preferred: BackendPreference | undefined,
-  ctx: TaskContext,
-): Promise<string> {
-  const key = preferred ?? 'auto';
-  let entry = backends.get(key);
-  if (entry === undefined) {
-    entry = initBackend(preferred).then((info) => {
-      ctx.log(`TensorFlow.js backend: ${info.name}`);
-      return info.name;
-    });
-    backends.set(key, entry);
-    entry.catch(() => backends.delete(key));
-  }
-  return entry;
-}
 
 /**
  * A fully connected network with L1 regularisation on Fashion-MNIST or CIFAR-10 (section 4.1 of

@@ -4,7 +4,7 @@ import { hashSeed } from '../../core/rng.js';
 import type { SearchSpace } from '../../core/space-types.js';
 import type { Hparams, Metrics } from '../../core/types.js';
 import { corpusBleu } from '../../metrics/bleu.js';
-import { initBackend, type BackendPreference } from '../../tfjs/backend.js';
+import { ensureBackend } from '../../tfjs/ensure-backend.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreOptimizer } from '../../tfjs/checkpoint.js';
 import { setLearningRate } from '../../tfjs/hparams.js';
 import { trainStep } from '../../tfjs/train-loop.js';
@@ -69,25 +69,6 @@ interface CheckpointMeta {
 
 /** Where the corpus comes from: the options' files or, in tests, in-memory token lists. */
 export type NmtSplitsSource = () => Promise<RawNmtSplits>;
-
-const backends = new Map<string, Promise<string>>();
-
-function ensureBackend(
-  preferred: BackendPreference | undefined,
-  ctx: TaskContext,
-): Promise<string> {
-  const key = preferred ?? 'auto';
-  let entry = backends.get(key);
-  if (entry === undefined) {
-    entry = initBackend(preferred).then((info) => {
-      ctx.log(`TensorFlow.js backend: ${info.name}`);
-      return info.name;
-    });
-    backends.set(key, entry);
-    entry.catch(() => backends.delete(key));
-  }
-  return entry;
-}
 
 /**
  * English→German translation with a GRU encoder-decoder with attention (section 4.3 of the
