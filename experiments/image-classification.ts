@@ -9,11 +9,11 @@
  * store, evaluates the best member of each method (chosen by validation accuracy) on the full
  * test set, and writes results/image-classification/<dataset>/summary.json and SVG plots.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
 import { createRng } from '../src/core/rng.js';
 import { bestMember, scheduleOf } from '../src/core/schedule.js';
@@ -57,15 +57,6 @@ const storeUrl = `sqlite:${path.join(work, 'pbt.db')}`;
 const checkpointDir = path.join(work, 'checkpoints');
 const group = `image-${DATASET}-${Date.now().toString(36)}`;
 
-interface MethodRun {
-  readonly method: string;
-  readonly experimentId: string;
-  readonly command: string;
-  readonly wallSeconds: number;
-  readonly loadAverageBefore: number;
-  readonly loadAverageAfter: number;
-}
-
 function runMethod(method: string): MethodRun {
   const args = [
     'bin/pbt.js',
@@ -94,32 +85,7 @@ function runMethod(method: string): MethodRun {
     '--name',
     `ic-${DATASET}-${method}`,
   ];
-  const loadAverageBefore = loadavg()[0] ?? 0;
-  const started = performance.now();
-  const r = spawnSync(process.execPath, args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const wallSeconds = (performance.now() - started) / 1000;
-  const lines = `${r.stdout}\n${r.stderr}`;
-  process.stderr.write(
-    lines
-      .split('\n')
-      .filter((l) => /created|done in|stopped|error|failed/i.test(l))
-      .join('\n') + '\n',
-  );
-  if (r.status !== 0)
-    throw new Error(`pbt run (${method}) exited with ${r.status}:\n${lines.slice(-3000)}`);
-  const id = /created experiment (\S+)/.exec(lines)?.[1];
-  if (id === undefined) throw new Error(`no experiment id in the output of pbt run (${method})`);
-  return {
-    method,
-    experimentId: id,
-    command: `node ${args.join(' ')}`.replaceAll(work, '$WORK'),
-    wallSeconds,
-    loadAverageBefore,
-    loadAverageAfter: loadavg()[0] ?? 0,
-  };
+  return runMethodThroughCli(method, args, work);
 }
 
 /** Test accuracy (2,000-image subset) of the member best on validation so far, vs total steps. */
@@ -221,12 +187,6 @@ for (const run of runs) {
   );
 }
 await store.close();
-
-function sumFinalSteps(results: readonly ResultRecord[]): number {
-  const last = new Map<number, number>();
-  for (const r of results) last.set(r.memberId, Math.max(last.get(r.memberId) ?? 0, r.step));
-  return [...last.values()].reduce((a, b) => a + b, 0);
-}
 
 mkdirSync(OUT, { recursive: true });
 const title = DATASET === 'cifar10' ? 'CIFAR-10' : 'Fashion-MNIST';

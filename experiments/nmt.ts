@@ -10,11 +10,11 @@
  * results/nmt/summary.json, a BLEU-vs-step SVG, the PBT member's lr/dropout schedule SVGs and
  * ten example translations of the best PBT member next to the references.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
 import { createRng } from '../src/core/rng.js';
 import { bestMember, scheduleOf } from '../src/core/schedule.js';
@@ -57,15 +57,6 @@ for (const kv of SETS) {
 }
 const options = parseNmtOptions(rawOptions);
 
-interface MethodRun {
-  readonly method: string;
-  readonly experimentId: string;
-  readonly command: string;
-  readonly wallSeconds: number;
-  readonly loadAverageBefore: number;
-  readonly loadAverageAfter: number;
-}
-
 function runMethod(method: string): MethodRun {
   const args = [
     'bin/pbt.js',
@@ -93,32 +84,7 @@ function runMethod(method: string): MethodRun {
     '--name',
     `nmt-${method}`,
   ];
-  const loadAverageBefore = loadavg()[0] ?? 0;
-  const started = performance.now();
-  const r = spawnSync(process.execPath, args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const wallSeconds = (performance.now() - started) / 1000;
-  const lines = `${r.stdout}\n${r.stderr}`;
-  process.stderr.write(
-    lines
-      .split('\n')
-      .filter((l) => /created|done in|stopped|error|failed/i.test(l))
-      .join('\n') + '\n',
-  );
-  if (r.status !== 0)
-    throw new Error(`pbt run (${method}) exited with ${r.status}:\n${lines.slice(-3000)}`);
-  const id = /created experiment (\S+)/.exec(lines)?.[1];
-  if (id === undefined) throw new Error(`no experiment id in the output of pbt run (${method})`);
-  return {
-    method,
-    experimentId: id,
-    command: `node ${args.join(' ')}`.replaceAll(work, '$WORK'),
-    wallSeconds,
-    loadAverageBefore,
-    loadAverageAfter: loadavg()[0] ?? 0,
-  };
+  return runMethodThroughCli(method, args, work);
 }
 
 /** BLEU (validation subset) of the member best so far, vs total steps across the population. */
@@ -138,12 +104,6 @@ function bestSoFarCurve(results: readonly ResultRecord[]): [number, number][] {
     curve.push([total, Math.max(...latest.values())]);
   }
   return curve;
-}
-
-function sumFinalSteps(results: readonly ResultRecord[]): number {
-  const last = new Map<number, number>();
-  for (const r of results) last.set(r.memberId, Math.max(last.get(r.memberId) ?? 0, r.step));
-  return [...last.values()].reduce((a, b) => a + b, 0);
 }
 
 const round = (x: number, d = 4): number => Number(x.toFixed(d));

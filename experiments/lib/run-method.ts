@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import type { ResultRecord } from '../../src/store/store.js';
+
+/** One method (pbt or a baseline) of an experiment script, run through the real CLI. */
+export interface MethodRun {
+  readonly method: string;
+  readonly experimentId: string;
+  readonly command: string;
+  readonly wallSeconds: number;
+  readonly loadAverageBefore: number;
+  readonly loadAverageAfter: number;
+}
+
+/**
+ * Run `node <args>` (a `bin/pbt.js run …` command line), echo its milestone lines, fail loudly
+ * on a non-zero exit, and return the experiment id it created. `work` is replaced by `$WORK` in
+ * the recorded command so results do not carry temp paths.
+ */
+export function runMethodThroughCli(
+  method: string,
+  args: readonly string[],
+  work: string,
+): MethodRun {
+  const loadAverageBefore = loadavg()[0] ?? 0;
+  const started = performance.now();
+  const r = spawnSync(process.execPath, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const lines = `${r.stdout}\n${r.stderr}`;
+  process.stderr.write(
+    lines
+      .split('\n')
+      .filter((l) => /created|done in|stopped|error|failed/i.test(l))
+      .join('\n') + '\n',
+  );
+  if (r.status !== 0)
+    throw new Error(`pbt run (${method}) exited with ${r.status}:\n${lines.slice(-3000)}`);
+  const id = /created experiment (\S+)/.exec(lines)?.[1];
+  if (id === undefined) throw new Error(`no experiment id in the output of pbt run (${method})`);
+  return {
+    method,
+    experimentId: id,
+    command: `node ${args.join(' ')}`.replaceAll(work, '$WORK'),
+    wallSeconds,
+    loadAverageBefore,
+    loadAverageAfter: loadavg()[0] ?? 0,
+  };
+}
+
+/** Steps the whole population trained: each member's last recorded step, summed. */
+export function sumFinalSteps(results: readonly ResultRecord[]): number {
+  const last = new Map<number, number>();
+  for (const r of results) last.set(r.memberId, Math.max(last.get(r.memberId) ?? 0, r.step));
+  return [...last.values()].reduce((a, b) => a + b, 0);
+}
