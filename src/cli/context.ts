@@ -9,7 +9,8 @@ export const DEFAULT_STORE = 'sqlite:.pbt/pbt.db';
 
 /** Open a store, run `fn`, always close it. */
 export async function withStore<T>(url: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(url);
+  // Retries are otherwise silent: a worker riding out a database restart should say so.
+  const store = await openStore(url, { log: (line) => console.error(line) });
   try {
     return await fn(store);
   } finally {

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { parseExperimentConfig } from '../config/experiment-config.js';
 import type { Store } from '../store/store.js';
 import { launchWorkers } from '../worker/launcher.js';
+import { IN_STORE_DATABASE } from '../checkpoints/open-checkpoint-store.js';
 import { checkpointsOf } from './context.js';
 import { formatDuration, formatScore, ProgressDisplay, progressOf } from './progress.js';
 
@@ -26,7 +27,7 @@ export async function runWithLocalWorkers(
   const experiment = await store.getExperiment(experimentId);
   if (!experiment) throw new Error(`experiment ${experimentId} vanished`);
   const config = parseExperimentConfig(experiment.config, 'stored experiment config');
-  const logDir = path.join(path.dirname(config.checkpoints), 'logs', experimentId);
+  const logDir = workerLogDir(config.checkpoints, experimentId);
   const started = Date.now();
   log(
     `experiment ${experimentId}: ${experiment.populationSize} members × ${config.budget.steps} steps, ${workers} worker process${workers === 1 ? '' : 'es'} (logs: ${logDir})`,
@@ -93,4 +94,13 @@ export async function runWithLocalWorkers(
     );
   }
   return { status: finished ? 'done' : 'stopped', seconds };
+}
+
+/**
+ * Worker logs sit next to a checkpoint directory; checkpoints kept in the database have no
+ * directory, so their logs go to the default .pbt/ folder rather than the working directory.
+ */
+export function workerLogDir(checkpoints: string, experimentId: string): string {
+  const base = checkpoints === IN_STORE_DATABASE ? '.pbt' : path.dirname(checkpoints);
+  return path.join(base, 'logs', experimentId);
 }

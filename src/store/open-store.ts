@@ -11,6 +11,11 @@ const acceptedForms =
   'sqlite:<path> (e.g. sqlite:results/pbt.db), a path ending in .db, ' +
   'postgres://user@host:5432/database[?schema=name] (many machines), or memory: (one process only)';
 
+export interface OpenStoreOptions {
+  /** Told about transient failures being retried (PostgreSQL connection loss, restarts). */
+  readonly log?: (line: string) => void;
+}
+
 /**
  * Opens the store a URL names:
  * - `sqlite:<path>` (also `sqlite://<path>`), or a bare path ending in `.db`: a SQLite file,
@@ -19,10 +24,23 @@ const acceptedForms =
  *   database shared by workers on any number of machines (tables in schema `pbt` by default);
  * - `memory:`: an in-process store, gone when the process ends.
  */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const trimmed = url.trim();
   if (trimmed === 'memory:') return new MemoryStore();
-  if (isPostgresUrl(trimmed)) return PostgresStore.open(trimmed);
+  if (isPostgresUrl(trimmed)) {
+    const { log } = options;
+    return PostgresStore.open(
+      trimmed,
+      log
+        ? {
+            onRetry: (err, attempt, delayMs) =>
+              log(
+                `store: ${(err as Error).message ?? String(err)}; retry ${attempt} in ${Math.round(delayMs)} ms`,
+              ),
+          }
+        : {},
+    );
+  }
   const path = sqlitePath(trimmed);
   if (path === null) {
     throw new ConfigError(`cannot open the store '${url}': use ${acceptedForms}`);
