@@ -1,7 +1,9 @@
 import {
   BatchMatMul,
+  Cast,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  Identity,
   MaxPoolGrad,
   Slice,
   SplitV,
@@ -12,9 +14,11 @@ import {
   _FusedMatMul,
 } from '@tensorflow/tfjs-core';
 import { registerBatchMatMul } from './batch-mat-mul.js';
+import { registerCast } from './cast.js';
 import { registerConv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { registerConv2DBackpropInput } from './conv2d-backprop-input.js';
 import { registerFusedMatMul } from './fused-mat-mul.js';
+import { registerIdentity } from './identity.js';
 import { registerMaxPoolGrad } from './max-pool-grad.js';
 import { registerSlice } from './slice.js';
 import { registerSplitV } from './split-v.js';
@@ -28,8 +32,10 @@ import { restoreWasmKernel } from './wasm-kernel-utils.js';
 export const WASM_KERNEL_FIXES: readonly string[] = [
   BatchMatMul,
   _FusedMatMul,
+  Cast,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  Identity,
   MaxPoolGrad,
   Slice,
   SplitV,
@@ -46,8 +52,10 @@ export function registerWasmKernelFixes(): void {
   if (registered) return;
   registerBatchMatMul();
   registerFusedMatMul();
+  registerCast();
   registerConv2DBackpropFilter();
   registerConv2DBackpropInput();
+  registerIdentity();
   registerMaxPoolGrad();
   registerSlice();
   registerSplitV();

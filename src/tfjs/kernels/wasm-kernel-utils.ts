@@ -21,6 +21,8 @@ export interface WasmBackend {
   /** A view of the tensor's bytes on the wasm heap; detached when the heap grows. */
   typedArrayFromHeap(t: TensorInfo): backend_util.TypedArray;
   disposeData(dataId: object, force?: boolean): boolean;
+  /** One more tensor shares this data (a kernel returning its input's dataId). */
+  incRef(dataId: object): void;
   readSync(dataId: object): backend_util.BackendValues;
 }
 

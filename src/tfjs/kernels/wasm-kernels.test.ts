@@ -210,26 +210,76 @@ describe('wasm kernel fixes', () => {
     expect(i.wasm).toEqual(i.cpu);
   });
 
-  it('MaxPoolGrad: ties go to the first max in row-major order, as on cpu', async () => {
-    // Values from {0, 1, 2}: many windows hold several equal maxima.
-    const x = Array.from(seededNormal(2 * 5 * 5 * 2, 'ties'), (v) =>
-      Math.min(2, Math.abs(Math.round(v))),
+  it('Identity and same-dtype Cast share data; results outlive their source', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    const c = tf.cast(a, 'float32');
+    // Shared data (the stock kernels copy into a new dataId).
+    expect(b.dataId).toBe(a.dataId);
+    expect(c.dataId).toBe(a.dataId);
+    a.dispose();
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3]);
+    b.dispose();
+    expect(Array.from(c.dataSync())).toEqual([1, 2, 3]);
+    c.dispose();
+    // Other casts still convert.
+    const toInt = await onBoth(() => tf.cast(tf.tensor1d([1.7, -2.2, 0]), 'int32'));
+    expect(toInt.wasm).toEqual(toInt.cpu);
+    const back = await onBoth(() => tf.cast(tf.tensor1d([3, -1], 'int32'), 'float32'));
+    expect(back.wasm).toEqual([3, -1]);
+    const r = await onBoth(() =>
+      tf.grad((t: tfType.Tensor) => tf.sum(tf.mul(tf.clone(t), tf.add(t, 1))))(rand([4, 3], 'id')),
     );
-    for (const [pool, stride, pad] of [
-      [2, 2, 'valid'],
-      [3, 1, 'same'],
-      [3, 2, 'same'],
+    expect(relativeError(r.wasm, r.cpu)).toBeLessThan(1e-6);
+  });
+
+  it('Sum over leading axes (bias gradients): row counts with and without a remainder of 4', async () => {
+    for (const [shape, axis, keepDims] of [
+      [[259, 5], [0], false],
+      [[4, 8, 8, 3], [0, 1, 2], true],
+      [[5, 7, 9, 2], [0, 1, 2], false],
     ] as const) {
-      const r = await onBoth(() => {
-        const pooled = (t: tfType.Tensor): tfType.Tensor =>
-          tf.maxPool(t as tfType.Tensor4D, pool, stride, pad);
-        const xs = tf.tensor4d(x, [2, 5, 5, 2]);
-        const g = rand(pooled(xs).shape, 'g');
-        return tf.grad((t: tfType.Tensor) => tf.sum(tf.mul(pooled(t), g)))(xs);
-      });
-      // Same positions receive gradient; overlapping windows may sum in another order.
-      expect(r.wasm.map((v) => v !== 0)).toEqual(r.cpu.map((v) => v !== 0));
-      expect(relativeError(r.wasm, r.cpu)).toBeLessThan(1e-6);
+      const r = await onBoth(() =>
+        tf.sum(rand([...shape], `sum${shape.join()}`), [...axis], keepDims),
+      );
+      expect(relativeError(r.wasm, r.cpu), JSON.stringify(shape)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('MaxPoolGrad: ties go to the first max in row-major order, as on cpu', async () => {
+    // Sizes 5 (odd: 2x2 windows leave a row/column out, or pad it) and 6 (tiled exactly);
+    // values from {0, 1, 2}: many windows hold several equal maxima.
+    for (const [size, channels] of [
+      [5, 2],
+      [6, 3],
+    ] as const) {
+      const shape: [number, number, number, number] = [2, size, size, channels];
+      const x = Array.from(seededNormal(2 * size * size * channels, 'ties', size), (v) =>
+        Math.min(2, Math.abs(Math.round(v))),
+      );
+      for (const [pool, stride, pad] of [
+        [2, 2, 'valid'],
+        [2, 2, 'same'],
+        [2, 1, 'valid'],
+        [3, 1, 'same'],
+        [3, 2, 'same'],
+      ] as const) {
+        const r = await onBoth(() => {
+          const pooled = (t: tfType.Tensor): tfType.Tensor =>
+            tf.maxPool(t as tfType.Tensor4D, pool, stride, pad);
+          const xs = tf.tensor4d(x, shape);
+          const g = rand(pooled(xs).shape, 'g');
+          return tf.grad((t: tfType.Tensor) => tf.sum(tf.mul(pooled(t), g)))(xs);
+        });
+        const at = JSON.stringify({ size, pool, stride, pad });
+        // Same positions receive gradient; overlapping windows may sum in another order.
+        expect(
+          r.wasm.map((v) => v !== 0),
+          at,
+        ).toEqual(r.cpu.map((v) => v !== 0));
+        expect(relativeError(r.wasm, r.cpu), at).toBeLessThan(1e-6);
+      }
     }
   });
 
@@ -260,7 +310,7 @@ describe('wasm kernel fixes', () => {
     }
   });
 
-  it('Conv2DBackpropFilter: strides 1-3, same/valid/numeric pads, odd shapes', async () => {
+  it('Conv2DBackpropFilter: strides 1-3, same/valid/numeric pads, odd shapes, both routes', async () => {
     const cases: {
       k: [number, number];
       s: number;
@@ -274,6 +324,17 @@ describe('wasm kernel fixes', () => {
       { k: [5, 5], s: 2, pad: 'same', h: 8, w: 7, cin: 2 },
       { k: [3, 3], s: 2, pad: 'valid', h: 9, w: 8, cin: 3 },
       { k: [4, 4], s: 3, pad: 1, h: 10, w: 10, cin: 2 },
+      { k: [3, 3], s: 1, pad: 'valid', h: 7, w: 6, cin: 9 },
+      { k: [3, 3], s: 1, pad: 'same', h: 6, w: 5, cin: 9 },
+      { k: [5, 5], s: 2, pad: 'same', h: 8, w: 7, cin: 4 },
+      { k: [3, 3], s: 2, pad: 'valid', h: 9, w: 8, cin: 9 },
+      { k: [4, 4], s: 3, pad: 1, h: 10, w: 11, cin: 5 },
+      // KH*KW*Cin <= 18: the im2col matmul route (the cases above take the conv route).
+      { k: [3, 3], s: 1, pad: 'same', h: 6, w: 5, cin: 2 },
+      { k: [3, 3], s: 2, pad: 'same', h: 7, w: 8, cin: 1 },
+      { k: [3, 3], s: 2, pad: 'valid', h: 9, w: 8, cin: 2 },
+      { k: [4, 4], s: 3, pad: 1, h: 10, w: 11, cin: 1 },
+      { k: [2, 5], s: 1, pad: 2, h: 5, w: 6, cin: 1 },
     ];
     for (const c of cases) {
       const r = await onBoth(() => {
