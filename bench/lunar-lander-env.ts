@@ -3,14 +3,19 @@
  * uniformly random policy and the built-in heuristic. Median of several timed runs after a
  * warm-up run. Run: node --import tsx bench/lunar-lander-env.ts [--runs 5] [--episodes 40]
  * Writes results/bench/lunar-lander-env.json.
+ * With --planck-joint-solver the leg joints run planck's own RevoluteJoint velocity and
+ * position solvers (the code path before LegJoint; same trajectories, but they allocate) for
+ * a before/after comparison, written to results/bench/lunar-lander-env-planck-joint.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { RevoluteJoint } from 'planck';
 import { createRng } from '../src/core/rng.js';
 import type { LunarLanderAction } from '../src/envs/lunar-lander/constants.js';
 import { heuristicAction } from '../src/envs/lunar-lander/heuristic.js';
+import { LegJoint } from '../src/envs/lunar-lander/leg-joint.js';
 import { LunarLander, type LunarLanderObservation } from '../src/envs/lunar-lander/lunar-lander.js';
 
 type Policy = (obs: LunarLanderObservation) => LunarLanderAction;
@@ -74,6 +79,19 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
 }
 
+const planckJointSolver = process.argv.includes('--planck-joint-solver');
+if (planckJointSolver) {
+  // Read without binding: they become LegJoint's methods again.
+  const planck = RevoluteJoint.prototype;
+  LegJoint.prototype.solveVelocityConstraints = Reflect.get<
+    RevoluteJoint,
+    'solveVelocityConstraints'
+  >(planck, 'solveVelocityConstraints');
+  LegJoint.prototype.solvePositionConstraints = Reflect.get<
+    RevoluteJoint,
+    'solvePositionConstraints'
+  >(planck, 'solvePositionConstraints');
+}
 const runs = argValue('--runs', 7);
 const episodes = argValue('--episodes', 40);
 const policies: Record<string, () => Policy> = {
@@ -118,7 +136,8 @@ for (const [name, make] of Object.entries(policies)) {
 const loadAfter = loadavg();
 const report = {
   bench: 'lunar-lander-env',
-  command: 'node --import tsx bench/lunar-lander-env.ts',
+  command: `node --import tsx bench/lunar-lander-env.ts${planckJointSolver ? ' --planck-joint-solver' : ''}`,
+  legJointSolvers: planckJointSolver ? 'planck RevoluteJoint' : 'LegJoint',
   date: new Date().toISOString(),
   node: process.version,
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -128,7 +147,9 @@ const report = {
   episodesPerRun: episodes,
   results,
 };
-const out = 'results/bench/lunar-lander-env.json';
+const out = planckJointSolver
+  ? 'results/bench/lunar-lander-env-planck-joint.json'
+  : 'results/bench/lunar-lander-env.json';
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 console.log(

@@ -1,5 +1,6 @@
-import { Box, Polygon, RevoluteJoint, type Body, type World } from 'planck';
+import { Box, Polygon, type Body, type World } from 'planck';
 import type { Rng } from '../../core/rng.js';
+import { LegJoint } from './leg-joint.js';
 import { uniform } from './uniform.js';
 import {
   CATEGORY_HULL,
@@ -64,7 +65,8 @@ export function createLander(world: World, rng: Rng): LanderBodies {
       filterMaskBits: CATEGORY_TERRAIN,
     });
     world.createJoint(
-      new RevoluteJoint({
+      // A RevoluteJoint with planck's maths but an allocation-free velocity solver.
+      new LegJoint({
         bodyA: hull,
         bodyB: leg,
         localAnchorA: { x: 0, y: 0 },

@@ -150,7 +150,8 @@ export class LunarLander {
     this.episode = episode;
     // gym's reset returns step(0)'s observation; its reward and termination are ignored.
     this.advance(episode, ACTION_NOOP);
-    return Float32Array.from(this.state);
+    // Copying a typed array rounds to float32 like from() does, without from()'s iterator.
+    return new Float32Array(this.state);
   }
 
   /** Applies one action for 1/50 s. Throws PbtError on an invalid action or a finished episode. */
@@ -194,7 +195,7 @@ export class LunarLander {
     if (truncated && !terminated) outcome = 'time-limit';
     episode.done = terminated || truncated;
     return {
-      observation: Float32Array.from(s),
+      observation: new Float32Array(s),
       reward,
       terminated,
       truncated,
