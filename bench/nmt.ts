@@ -1,9 +1,9 @@
 /**
  * Training throughput of the nmt task's model (issue 6): target tokens per second of the GRU
  * encoder-decoder with attention on the real Europarl data, and the time of one evaluation
- * (greedy decoding + BLEU of the evaluation subset).
+ * (decoding + BLEU of the evaluation subset), greedy and with beam search.
  *
- *   node --import tsx bench/nmt.ts [--steps 30] [--set key=value ...]
+ *   node --import tsx bench/nmt.ts [--steps 30] [--beam 4] [--set key=value ...]
  *
  * Writes results/nmt/bench.json. Prints the load average: on a shared machine every figure is
  * depressed, so compare runs taken under similar load only.
@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng } from '../src/core/rng.js';
-import { createNmtTask } from '../src/tasks/nmt/nmt-task.js';
+import { createNmtTask, decodeOptions, evaluateMember } from '../src/tasks/nmt/nmt-task.js';
 import { parseNmtOptions } from '../src/tasks/nmt/options.js';
 import type { TaskContext } from '../src/tasks/task.js';
 
@@ -21,6 +21,7 @@ const { values } = parseArgs({
   options: {
     steps: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '3' },
+    beam: { type: 'string', default: '4' },
     set: { type: 'string', multiple: true, default: [] },
     out: { type: 'string', default: path.join('results', 'nmt', 'bench.json') },
   },
@@ -54,6 +55,10 @@ const tokens = state.tokens - tokens0;
 const t1 = performance.now();
 const metrics = await task.evaluate(state, ctx);
 const evalSeconds = (performance.now() - t1) / 1000;
+const beam = Number(values.beam);
+const t3 = performance.now();
+const beamEval = evaluateMember(state, state.data.valid, decodeOptions(options, beam));
+const beamEvalSeconds = (performance.now() - t3) / 1000;
 const t2 = performance.now();
 const bytes = await task.save(state);
 const loaded = await task.load(bytes, h, ctx);
@@ -71,11 +76,15 @@ const result = {
   targetTokensPerSecond: tokens / trainSeconds,
   targetTokensPerCpuSecond: tokens / ((cpu.user + cpu.system) / 1e6),
   secondsPerStep: trainSeconds / Number(values.steps),
-  evalSentences: state.data.validSources.length,
+  command: `node --import tsx bench/nmt.ts --steps ${values.steps} --warmup ${values.warmup} --beam ${beam}${values.set.map((s) => ` --set ${s}`).join('')}`,
+  evalSentences: state.data.valid.sources.length,
   evalSeconds,
+  beam,
+  beamEvalSeconds,
   checkpointBytes: bytes.length,
   checkpointSaveLoadSeconds: checkpointSeconds,
   bleuAfterBench: metrics.bleu100,
+  beamBleuAfterBench: beamEval.bleu.bleu100,
 };
 console.log(JSON.stringify(result, null, 2));
 mkdirSync(path.dirname(values.out), { recursive: true });

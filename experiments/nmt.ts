@@ -8,10 +8,12 @@
  * Each method runs through the real CLI (`node bin/pbt.js run nmt ...`: a SQLite store,
  * filesystem checkpoints, local worker processes); this script then reads the store, writes
  * results/nmt/summary.json, a BLEU-vs-step SVG, the PBT member's lr/dropout schedule SVGs and
- * ten example translations of the best PBT member next to the references.
+ * ten example translations of the best PBT member next to the references. The best member of
+ * each method is then scored on the validation pairs and on a WMT held-out test split
+ * (`--test-split`, tokenised like the training files), greedy and with beam search (`--beam`).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
@@ -21,7 +23,14 @@ import { bestMember, scheduleOf } from '../src/core/schedule.js';
 import { svgLineChart, type LineSeries } from '../src/report/svg/line-chart.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import type { LineageEvent, ResultRecord } from '../src/store/store.js';
-import { createNmtTask, exampleTranslations, NMT_FIXED } from '../src/tasks/nmt/nmt-task.js';
+import { loadTokenPairs, selectEvalSet, type EvalSet } from '../src/tasks/nmt/nmt-data.js';
+import {
+  createNmtTask,
+  decodeOptions,
+  evaluateMember,
+  exampleTranslations,
+  NMT_FIXED,
+} from '../src/tasks/nmt/nmt-task.js';
 import { parseNmtOptions } from '../src/tasks/nmt/options.js';
 
 const { values } = parseArgs({
@@ -35,8 +44,16 @@ const { values } = parseArgs({
     set: { type: 'string', multiple: true, default: [] },
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    beam: { type: 'string', default: '4' },
+    'test-split': { type: 'string', default: 'test2008' },
+    'test-sentences': { type: 'string', default: '0' },
   },
 });
+const scriptStarted = performance.now();
+const loadAverageAtStart = loadavg();
+const BEAM = Number(values.beam);
+const TEST_SPLIT = values['test-split'];
+const TEST_SENTENCES = Number(values['test-sentences']);
 const BUDGET = Number(values.budget);
 const POPULATION = Number(values.population);
 const READY = Number(values.ready);
@@ -109,10 +126,28 @@ function bestSoFarCurve(results: readonly ResultRecord[]): [number, number][] {
 const round = (x: number, d = 4): number => Number(x.toFixed(d));
 const evalTask = createNmtTask(options);
 
-async function translations(
+interface BleuPair {
+  readonly bleu: number;
+  readonly bleu100: number;
+  readonly brevityPenalty: number;
+  readonly lengthRatio: number;
+}
+
+/**
+ * The best member of a method, loaded from its last checkpoint: BLEU on the validation pairs
+ * and on the held-out test split, greedy and with beam search; example translations.
+ */
+async function finalEvaluation(
   checkpoint: string,
   hparams: ResultRecord['hparams'],
-): Promise<ReturnType<typeof exampleTranslations>> {
+): Promise<{
+  sentences: { valid: number; test: number };
+  valid: { greedy: BleuPair; beam: BleuPair };
+  test: { greedy: BleuPair; beam: BleuPair };
+  examples: ReturnType<typeof exampleTranslations>;
+  evalSeconds: number;
+}> {
+  const started = performance.now();
   const bytes = await new FilesystemCheckpointStore(checkpointDir).get(checkpoint);
   const ctx = {
     experimentId: 'evaluation',
@@ -124,12 +159,36 @@ async function translations(
   };
   const state = await evalTask.load(bytes, hparams, ctx);
   try {
-    const length = options.decodeLength > 0 ? options.decodeLength : options.maxLength + 5;
-    return exampleTranslations(state, 10, length);
+    // Same length limit and unseen-source rule as validation; every pair that fits.
+    testSet ??= selectEvalSet(await loadTokenPairs(options, TEST_SPLIT), state.data, {
+      ...options,
+      evalSentences: TEST_SENTENCES,
+    });
+    const score = (set: EvalSet, beam: number): { pair: BleuPair; ids: number[][] } => {
+      const r = evaluateMember(state, set, decodeOptions(options, beam));
+      return {
+        pair: {
+          bleu: round(r.bleu.bleu, 6),
+          bleu100: round(r.bleu.bleu100, 3),
+          brevityPenalty: round(r.bleu.bp, 4),
+          lengthRatio: round(r.bleu.ratio, 4),
+        },
+        ids: r.translations,
+      };
+    };
+    const validGreedy = score(state.data.valid, 1);
+    return {
+      sentences: { valid: state.data.valid.sources.length, test: testSet.sources.length },
+      valid: { greedy: validGreedy.pair, beam: score(state.data.valid, BEAM).pair },
+      test: { greedy: score(testSet, 1).pair, beam: score(testSet, BEAM).pair },
+      examples: exampleTranslations(state, state.data.valid, validGreedy.ids, 10),
+      evalSeconds: round((performance.now() - started) / 1000, 1),
+    };
   } finally {
     await evalTask.dispose?.(state);
   }
 }
+let testSet: EvalSet | undefined;
 
 const runs: MethodRun[] = [];
 for (const method of METHODS) runs.push(runMethod(method));
@@ -137,7 +196,7 @@ for (const method of METHODS) runs.push(runMethod(method));
 const store = new SqliteStore(path.join(work, 'pbt.db'));
 const methods: Record<string, unknown> = {};
 const curves: LineSeries[] = [];
-let examples: unknown = null;
+let examples: { method: string; member: number; translations: unknown } | null = null;
 let pbtSchedule: { results: ResultRecord[]; lineage: LineageEvent[]; member: number } | null = null;
 for (const run of runs) {
   const results = await store.listResults(run.experimentId);
@@ -173,12 +232,21 @@ for (const run of runs) {
     finalBleu100PerMember: finals.map((r) => r?.metrics?.bleu100 ?? null),
   };
   curves.push({ name: run.method, points: bestSoFarCurve(results) });
-  if (run.method === 'pbt') {
-    pbtSchedule = { results, lineage, member: best.memberId };
-    examples = await translations(last.checkpoint, last.hparams);
+  const final = await finalEvaluation(last.checkpoint, last.hparams);
+  Object.assign(methods[run.method] as object, {
+    bestFinal: {
+      sentences: final.sentences,
+      valid: final.valid,
+      [`test-${TEST_SPLIT}`]: final.test,
+      evalSeconds: final.evalSeconds,
+    },
+  });
+  if (run.method === 'pbt' || examples === null) {
+    examples = { method: run.method, member: best.memberId, translations: final.examples };
   }
+  if (run.method === 'pbt') pbtSchedule = { results, lineage, member: best.memberId };
   process.stderr.write(
-    `${run.method}: best member ${best.memberId} score ${best.score.toFixed(4)} BLEU×100 ${String(last.metrics?.bleu100)} in ${run.wallSeconds.toFixed(0)} s\n`,
+    `${run.method}: best member ${best.memberId} score ${best.score.toFixed(4)} BLEU×100 ${String(last.metrics?.bleu100)} in ${run.wallSeconds.toFixed(0)} s; ${TEST_SPLIT} BLEU×100 greedy ${final.test.greedy.bleu100} beam ${BEAM} ${final.test.beam.bleu100}\n`,
   );
 }
 await store.close();
@@ -236,18 +304,31 @@ if (pbtSchedule !== null) {
   };
 }
 
+const loadAverageAtEnd = loadavg();
 const summary = {
-  experiment: 'neural machine translation (report section 4.3), quick variant',
-  command: `node --import tsx experiments/nmt.ts --budget ${BUDGET} --population ${POPULATION} --ready ${READY} --workers ${WORKERS} --seed ${SEED}${SETS.map((s) => ` --set ${s}`).join('')}`,
+  experiment: 'neural machine translation (report section 4.3), scaled down',
+  command: `node --import tsx experiments/nmt.ts --budget ${BUDGET} --population ${POPULATION} --ready ${READY} --workers ${WORKERS} --seed ${SEED} --beam ${BEAM} --test-split ${TEST_SPLIT} --test-sentences ${TEST_SENTENCES}${SETS.map((s) => ` --set ${s}`).join('')}`,
+  settings: {
+    population: POPULATION,
+    stepsPerMember: BUDGET,
+    readyEvery: READY,
+    workers: WORKERS,
+    seed: SEED,
+    beam: BEAM,
+    testSplit: TEST_SPLIT,
+  },
   options,
+  wallSeconds: round((performance.now() - scriptStarted) / 1000, 1),
+  loadAverage: { atStart: loadAverageAtStart, atEnd: loadAverageAtEnd },
   model: `GRU ${options.hidden} encoder-decoder, embeddings ${options.embedding}, dot-product attention, dropout (tuned), Adam; batch ${options.batchSize}`,
-  score: `corpus BLEU (smoothing for the score: ${options.scoreSmoothing}; bleu/bleu100 and the curves are unsmoothed) of greedy translations of the first ${options.evalSentences} validation pairs with at most ${options.maxLength} words per side (lower-cased: ${options.lowercase})`,
+  score: `corpus BLEU (smoothing for the score: ${options.scoreSmoothing}; bleu/bleu100 and the curves are unsmoothed) of greedy translations of the first ${options.evalSentences || 'all'} validation pairs with at most ${options.maxLength} words per side${options.evalUnseen ? ' whose source does not occur in the training data (each source once)' : ''} (lower-cased: ${options.lowercase})`,
+  bestFinal: `best member of each method (by score) reloaded from its last checkpoint: unsmoothed BLEU on the validation pairs and on ${TEST_SPLIT} (WMT Europarl held-out, tokenised like the training files, same length and unseen-source filter, all pairs that fit), greedy and beam ${BEAM} (length penalty α ${options.lengthPenalty})`,
   fixedBaselineHparams: NMT_FIXED,
   reportReference:
-    'the report: baseline BLEU 0.0795 after 8,000 steps (population 8); this run is far smaller',
+    'the report: baseline BLEU 0.0795 after 8,000 steps (population 8, sentences up to 40 words); this run is far smaller',
   methods,
   pbtBestSchedule: schedule,
-  pbtBestExampleTranslations: examples,
+  bestExampleTranslations: examples,
   finishedAt: new Date().toISOString(),
 };
 writeFileSync(path.join(OUT, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);

@@ -305,6 +305,47 @@ export function teacherForcedLoss(
 }
 
 /**
+ * One decoder step for a batch: the previous tokens (`previous`, one per row) and states `h`
+ * [B, H] → the new states and the output logits [B, V]. `encoded` must have the same rows.
+ */
+export function decoderStep(
+  model: Seq2Seq,
+  previous: Int32Array,
+  h: tf.Tensor2D,
+  encoded: Encoded,
+): { state: tf.Tensor2D; logits: tf.Tensor2D } {
+  const w = weights(model);
+  const batch = previous.length;
+  const [xw] = embedAndProject(
+    { ids: previous, batch, length: 1 },
+    w.decEmbedding,
+    w.decKernel,
+    w.decBias,
+  );
+  const state = gruStep(xw as tf.Tensor2D, h, w.decRecurrent, w.decRecurrentBias);
+  const hidden = attend(model, tf.reshape(state, [batch, 1, model.shape.hidden]), encoded);
+  return { state, logits: logitsOf(model, hidden) };
+}
+
+/** Encode id rows (each with its <EOS>) outside any tidy; the caller disposes the result. */
+export function encodeSources(model: Seq2Seq, sources: readonly (readonly number[])[]): Encoded {
+  const { source } = trainingBatch(sources, sources);
+  let enc: Encoded | undefined;
+  tf.tidy(() => {
+    const e = encode(model, source);
+    enc = e;
+    // Kept past the tidy; everything else of the encoder pass is freed.
+    return [e.outputs, e.state, e.maskBias];
+  });
+  if (enc === undefined) throw new Error('unreachable');
+  return enc;
+}
+
+export function disposeEncoded(enc: Encoded): void {
+  tf.dispose([enc.outputs, enc.state, enc.maskBias]);
+}
+
+/**
  * Greedy decoding of a batch of sources (id rows with their <EOS>): at most `maxLength` tokens
  * per sentence, a sentence ends at its first <EOS> (not included in the result).
  */
@@ -316,32 +357,15 @@ export function greedyDecode(
   const batch = sources.length;
   const out: number[][] = sources.map(() => []);
   if (batch === 0) return out;
-  const w = weights(model);
   const done = new Array<boolean>(batch).fill(false);
-  const { source } = trainingBatch(sources, sources);
-  let enc: Encoded | undefined;
-  tf.tidy(() => {
-    const e = encode(model, source);
-    enc = e;
-    // Kept past the tidy; everything else of the encoder pass is freed.
-    return [e.outputs, e.state, e.maskBias];
-  });
-  if (enc === undefined) throw new Error('unreachable');
-  const encoded: Encoded = enc;
+  const encoded = encodeSources(model, sources);
   let h: tf.Tensor2D = encoded.state;
   let previous = new Int32Array(batch).fill(BOS_ID);
   try {
     for (let step = 0; step < maxLength && done.includes(false); step++) {
       const [next, ids] = tf.tidy((): [tf.Tensor2D, tf.Tensor1D] => {
-        const [xw] = embedAndProject(
-          { ids: previous, batch, length: 1 },
-          w.decEmbedding,
-          w.decKernel,
-          w.decBias,
-        );
-        const state = gruStep(xw as tf.Tensor2D, h, w.decRecurrent, w.decRecurrentBias);
-        const hidden = attend(model, tf.reshape(state, [batch, 1, model.shape.hidden]), encoded);
-        return [state, tf.argMax<tf.Tensor1D>(logitsOf(model, hidden), 1)];
+        const { state, logits } = decoderStep(model, previous, h, encoded);
+        return [state, tf.argMax<tf.Tensor1D>(logits, 1)];
       });
       if (h !== encoded.state) h.dispose();
       h = next;
@@ -358,7 +382,7 @@ export function greedyDecode(
     }
   } finally {
     if (h !== encoded.state) h.dispose();
-    tf.dispose([encoded.outputs, encoded.state, encoded.maskBias]);
+    disposeEncoded(encoded);
   }
   return out;
 }

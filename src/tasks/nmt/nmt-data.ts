@@ -2,6 +2,7 @@ import { ConfigError } from '../../core/errors.js';
 import { createRng } from '../../core/rng.js';
 import { bucketByLength } from '../../data/batching.js';
 import { loadTranslationSplit } from '../../data/parallel-text.js';
+import type { TranslationSplitOptions } from '../../data/parallel-text.js';
 import { Vocabulary } from '../../data/vocabulary.js';
 import type { NmtOptions } from './options.js';
 
@@ -21,16 +22,29 @@ export interface IdPair {
   readonly target: readonly number[];
 }
 
+/**
+ * Sentences to translate and score: sources as ids (with <EOS>) and as words, and the
+ * references as the ORIGINAL (tokenised, lower-cased as configured) words — never mapped
+ * through the vocabulary, so a rare reference word cannot be matched by an <UNK>.
+ */
+export interface EvalSet {
+  readonly sources: readonly (readonly number[])[];
+  readonly sourceTokens: readonly (readonly string[])[];
+  readonly references: readonly (readonly string[])[];
+  /** Pairs dropped: too long, empty, source seen in training, duplicate source, over the cap. */
+  readonly dropped: { tooLong: number; empty: number; seenInTrain: number; duplicate: number };
+}
+
 /** Everything the members of one process share, built deterministically from the data. */
 export interface NmtData {
   readonly sourceVocab: Vocabulary;
   readonly targetVocab: Vocabulary;
   /** Training pairs as ids, each side ending in <EOS>. */
   readonly train: readonly IdPair[];
-  /** Evaluation sources (ids with <EOS>) and their tokenized references. */
-  readonly validSources: readonly (readonly number[])[];
-  readonly validSourceTokens: readonly (readonly string[])[];
-  readonly validReferences: readonly (readonly string[])[];
+  /** The validation pairs every evaluation scores. */
+  readonly valid: EvalSet;
+  /** Every training source sentence (all pairs, before filtering), words joined by spaces. */
+  readonly trainSources: ReadonlySet<string>;
   /** FNV-1a hash of both vocabularies: checkpoints from another vocabulary are rejected. */
   readonly vocabHash: string;
 }
@@ -38,22 +52,39 @@ export interface NmtData {
 export type NmtDataOptions = Pick<
   NmtOptions,
   'maxLength' | 'trainSentences' | 'vocabSize' | 'minCount' | 'evalSentences'
->;
+> &
+  Partial<Pick<NmtOptions, 'evalUnseen'>>;
 
-/** Load the corpus splits named by the options. */
-export async function loadRawSplits(options: NmtOptions): Promise<RawNmtSplits> {
-  const common = {
+export type EvalSetOptions = Pick<NmtOptions, 'maxLength' | 'evalSentences'> &
+  Partial<Pick<NmtOptions, 'evalUnseen'>>;
+
+function splitOptions(options: NmtOptions, split: string): TranslationSplitOptions {
+  return {
     corpus: options.corpus,
+    split,
     sourceLang: options.sourceLang,
     targetLang: options.targetLang,
     lowercase: options.lowercase,
     ...(options.dataPath !== undefined ? { path: options.dataPath } : {}),
   };
+}
+
+/** Load the corpus splits named by the options. */
+export async function loadRawSplits(options: NmtOptions): Promise<RawNmtSplits> {
   const [train, valid] = await Promise.all([
-    loadTranslationSplit({ ...common, split: options.trainSplit }),
-    loadTranslationSplit({ ...common, split: options.validSplit }),
+    loadTranslationSplit(splitOptions(options, options.trainSplit)),
+    loadTranslationSplit(splitOptions(options, options.validSplit)),
   ]);
   return { train, valid };
+}
+
+/**
+ * Any split of the corpus (e.g. the WMT held-out `test2008`), tokenised like the training
+ * files (the raw WMT files go through the same tokenizer) and lower-cased as configured.
+ */
+export async function loadTokenPairs(options: NmtOptions, split: string): Promise<TokenPairs> {
+  const { source, target } = await loadTranslationSplit(splitOptions(options, split));
+  return { source, target };
 }
 
 /**
@@ -84,33 +115,71 @@ export function prepareNmtData(raw: RawNmtSplits, options: NmtDataOptions): NmtD
     source: sourceVocab.encode(s, encode),
     target: targetVocab.encode(keptTarget[i] as readonly string[], encode),
   }));
-  // Evaluation pairs obey the same length limit as training (the quick variant would
-  // otherwise be scored on sentences it cannot produce); the first evalSentences of them.
-  const validSourceTokens: (readonly string[])[] = [];
-  const validReferences: (readonly string[])[] = [];
-  raw.valid.source.forEach((s, i) => {
-    const t = raw.valid.target[i] as readonly string[];
-    if (options.evalSentences > 0 && validSourceTokens.length >= options.evalSentences) return;
-    if (s.length === 0 || t.length === 0) return;
-    if (s.length > options.maxLength || t.length > options.maxLength) return;
-    validSourceTokens.push(s);
-    validReferences.push(t);
-  });
-  if (validSourceTokens.length === 0) {
+  const trainSources = new Set(raw.train.source.map((t) => t.join(' ')));
+  const valid = selectEvalSet(raw.valid, { sourceVocab, trainSources }, options);
+  if (valid.sources.length === 0) {
     throw new ConfigError(
-      `no validation pair has at most ${options.maxLength} words per side: raise taskOptions.maxLength`,
+      `no validation pair has at most ${options.maxLength} words per side${options.evalUnseen === false ? '' : ' and a source unseen in training'}: raise taskOptions.maxLength`,
     );
   }
   return {
     sourceVocab,
     targetVocab,
     train,
-    validSources: validSourceTokens.map((s) => sourceVocab.encode(s, encode)),
-    validSourceTokens,
-    validReferences,
+    valid,
+    trainSources,
     vocabHash: fnv1a(
       [...sourceVocab.tokens, '\u0001', ...targetVocab.tokens].join('\u0000'),
     ).toString(16),
+  };
+}
+
+/**
+ * The pairs of `pairs` to score, in file order: at most maxLength words per side (as in
+ * training: the quick variant would otherwise be scored on sentences it cannot produce), with
+ * `evalUnseen` (default) only sources not in the training split and each source once, and
+ * then the first `evalSentences` (0 = all).
+ */
+export function selectEvalSet(
+  pairs: TokenPairs,
+  data: Pick<NmtData, 'sourceVocab' | 'trainSources'>,
+  options: EvalSetOptions,
+): EvalSet {
+  const unseen = options.evalUnseen ?? true;
+  const sourceTokens: (readonly string[])[] = [];
+  const references: (readonly string[])[] = [];
+  const dropped = { tooLong: 0, empty: 0, seenInTrain: 0, duplicate: 0 };
+  const taken = new Set<string>();
+  pairs.source.forEach((s, i) => {
+    const t = pairs.target[i] as readonly string[];
+    if (options.evalSentences > 0 && sourceTokens.length >= options.evalSentences) return;
+    if (s.length === 0 || t.length === 0) {
+      dropped.empty++;
+      return;
+    }
+    if (s.length > options.maxLength || t.length > options.maxLength) {
+      dropped.tooLong++;
+      return;
+    }
+    const key = s.join(' ');
+    if (unseen && data.trainSources.has(key)) {
+      dropped.seenInTrain++;
+      return;
+    }
+    if (unseen && taken.has(key)) {
+      dropped.duplicate++;
+      return;
+    }
+    taken.add(key);
+    sourceTokens.push(s);
+    references.push(t);
+  });
+  const encode = { maxLength: options.maxLength };
+  return {
+    sources: sourceTokens.map((s) => data.sourceVocab.encode(s, encode)),
+    sourceTokens,
+    references,
+    dropped,
   };
 }
 

@@ -222,6 +222,21 @@ describe('nmt task', () => {
     await task.dispose?.(s);
   });
 
+  it('evaluates with beam search and keeps the reported BLEU unsmoothed', async () => {
+    const beamTask = createNmtTask({ ...options, beam: 3, scoreSmoothing: 'exp' }, () =>
+      Promise.resolve(raw),
+    );
+    const s = await beamTask.create(h, ctx(1, 4));
+    await beamTask.train(s, h, 20, ctx(1, 4));
+    const before = tf.memory().numTensors;
+    const m = await beamTask.evaluate(s, ctx(1, 4));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m.bleu100).toBeCloseTo((m.bleu as number) * 100, 10);
+    // The smoothed score is never below the plain BLEU.
+    expect(m.score).toBeGreaterThanOrEqual(m.bleu as number);
+    await beamTask.dispose?.(s);
+  });
+
   it('rejects a checkpoint made with another vocabulary', async () => {
     const s = await task.create(h, ctx());
     const bytes = await task.save(s);

@@ -3,16 +3,15 @@ import { ConfigError } from '../../core/errors.js';
 import { hashSeed } from '../../core/rng.js';
 import type { SearchSpace } from '../../core/space-types.js';
 import type { Hparams, Metrics } from '../../core/types.js';
-import { corpusBleu } from '../../metrics/bleu.js';
 import { ensureBackend } from '../../tfjs/ensure-backend.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreOptimizer } from '../../tfjs/checkpoint.js';
 import { setLearningRate } from '../../tfjs/hparams.js';
 import { trainStep } from '../../tfjs/train-loop.js';
 import type { Task, TaskContext, TaskDefinition } from '../task.js';
+import { evaluateSet, type DecodeOptions, type SetEvaluation } from './evaluation.js';
 import {
   createSeq2Seq,
   disposeSeq2Seq,
-  greedyDecode,
   initialSeq2SeqWeights,
   lossInputs,
   teacherForcedLoss,
@@ -25,6 +24,7 @@ import {
   loadRawSplits,
   PairBatchSampler,
   prepareNmtData,
+  type EvalSet,
   type NmtData,
   type PairSamplerState,
   type RawNmtSplits,
@@ -83,7 +83,7 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
     dataPromise ??= getRaw().then((raw) => {
       const data = prepareNmtData(raw, options);
       ctx.log(
-        `nmt data: ${data.train.length} training pairs, vocabularies ${data.sourceVocab.size}/${data.targetVocab.size}, ${data.validSources.length} evaluation sentences`,
+        `nmt data: ${data.train.length} training pairs, vocabularies ${data.sourceVocab.size}/${data.targetVocab.size}, ${data.valid.sources.length} evaluation sentences (dropped: ${JSON.stringify(data.valid.dropped)})`,
       );
       return data;
     });
@@ -191,14 +191,10 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
     },
 
     evaluate(state) {
-      const hypotheses = translate(state, state.data.validSources);
-      const bleu = corpusBleu(hypotheses, state.data.validReferences);
-      const score =
-        options.scoreSmoothing === 'none'
-          ? bleu.bleu
-          : corpusBleu(hypotheses, state.data.validReferences, {
-              smoothing: options.scoreSmoothing,
-            }).bleu;
+      const { bleu, score } = evaluateSet(state.model, state.data.targetVocab, state.data.valid, {
+        ...decodeOptions(options),
+        smoothing: options.scoreSmoothing,
+      });
       return Promise.resolve({
         score,
         bleu: bleu.bleu,
@@ -263,34 +259,39 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
       state.optimizer.dispose();
     },
   };
-
-  function translate(state: NmtState, sources: readonly (readonly number[])[]): string[][] {
-    const length = options.decodeLength > 0 ? options.decodeLength : options.maxLength + 5;
-    const out: string[][] = [];
-    for (let start = 0; start < sources.length; start += options.evalBatchSize) {
-      const ids = greedyDecode(
-        state.model,
-        sources.slice(start, start + options.evalBatchSize),
-        length,
-      );
-      for (const row of ids) out.push(state.data.targetVocab.decode(row));
-    }
-    return out;
-  }
 }
 
-/** Greedy translations of the first `count` evaluation sentences (for reports). */
+/** Decoding settings of the options; `beam` overrides the configured beam width. */
+export function decodeOptions(options: NmtOptions, beam = options.beam): DecodeOptions {
+  return {
+    beam,
+    lengthPenalty: options.lengthPenalty,
+    maxLength: options.decodeLength > 0 ? options.decodeLength : options.maxLength + 5,
+    batchSize: options.evalBatchSize,
+  };
+}
+
+/** Translate and score any evaluation set (e.g. a held-out test split) with a member's model. */
+export function evaluateMember(
+  state: NmtState,
+  set: EvalSet,
+  decode: DecodeOptions,
+): SetEvaluation {
+  return evaluateSet(state.model, state.data.targetVocab, set, decode);
+}
+
+/** The first `count` pairs of a set next to their translations (ids from `evaluateMember`). */
 export function exampleTranslations(
   state: NmtState,
+  set: EvalSet,
+  translations: readonly (readonly number[])[],
   count: number,
-  decodeLength: number,
 ): { source: string; reference: string; translation: string }[] {
-  const n = Math.min(count, state.data.validSources.length);
-  const ids = greedyDecode(state.model, state.data.validSources.slice(0, n), decodeLength);
-  return ids.map((row, i) => ({
-    source: (state.data.validSourceTokens[i] as readonly string[]).join(' '),
-    reference: (state.data.validReferences[i] as readonly string[]).join(' '),
-    translation: state.data.targetVocab.decode(row).join(' '),
+  const n = Math.min(count, set.sources.length, translations.length);
+  return Array.from({ length: n }, (_, i) => ({
+    source: (set.sourceTokens[i] as readonly string[]).join(' '),
+    reference: (set.references[i] as readonly string[]).join(' '),
+    translation: state.data.targetVocab.decode(translations[i] as readonly number[]).join(' '),
   }));
 }
 

@@ -31,6 +31,14 @@ export const nmtOptionsSchema = z.strictObject({
    */
   evalSentences: z.number().int().nonnegative().default(100),
   /**
+   * Drop evaluation pairs whose source sentence occurs in the training split (after
+   * tokenising and lower-casing), and score each distinct source once. Europarl repeats stock
+   * phrases ("the debate is closed .", "( applause )"): kept, they are scored on memorisation —
+   * 10 of the first 50 validation pairs of ≤ 10 words are such phrases, and reproducing only
+   * their training translations scores BLEU×100 16.4.
+   */
+  evalUnseen: z.boolean().default(true),
+  /**
    * Smoothing of the BLEU used as the *score* (metrics bleu/bleu100 stay unsmoothed, as in the
    * report): early in a short run every member scores BLEU 0 and exploit has nothing to go by;
    * 'floor' or 'exp' (sacreBLEU's methods) rank such members by their lower-order matches.
@@ -38,8 +46,12 @@ export const nmtOptionsSchema = z.strictObject({
   scoreSmoothing: z.enum(['none', 'add-one', 'floor', 'exp']).default('none'),
   /** Sentences decoded together during evaluation. */
   evalBatchSize: z.number().int().positive().default(100),
-  /** Longest greedy translation in tokens; 0 = maxLength + 5. */
+  /** Longest translation in tokens; 0 = maxLength + 5. */
   decodeLength: z.number().int().nonnegative().default(0),
+  /** Beam width of the decoder in evaluation; 1 = greedy. */
+  beam: z.number().int().min(1).max(64).default(1),
+  /** Length normalisation α of the beam search: log p / ((5 + |y|) / 6)^α (GNMT); 0 = none. */
+  lengthPenalty: z.number().min(0).max(5).default(0.6),
   /** TensorFlow.js backend; default: the fastest available (tfjs-node, wasm, cpu). */
   backend: z.enum(['node', 'wasm', 'cpu']).optional(),
 });
