@@ -13,10 +13,9 @@ import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpo
 import { bestMember } from '../src/core/schedule.js';
 import { loadCifar10 } from '../src/data/index.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { generateImages } from '../src/tasks/gan/gan-task.js';
-import { createGan, disposeGan, type GanShape } from '../src/tasks/gan/networks.js';
+import { ganFromCheckpoint, generateImages } from '../src/tasks/gan/gan-task.js';
+import { disposeGan } from '../src/tasks/gan/networks.js';
 import { encodePngRgb, imageGrid } from '../src/tasks/gan/png.js';
-import { decodeCheckpoint } from '../src/tfjs/checkpoint.js';
 import { initBackend } from '../src/tfjs/backend.js';
 
 const { values } = parseArgs({
@@ -43,15 +42,9 @@ const last = results.filter((r) => r.memberId === best.memberId && r.checkpoint 
 if (last?.checkpoint == null) throw new Error('the best member has no checkpoint');
 await store.close();
 
-const decoded = decodeCheckpoint(
+const { gan, modelSteps } = ganFromCheckpoint(
   await new FilesystemCheckpointStore(values.checkpoints).get(last.checkpoint),
 );
-const meta = decoded.meta as { shape: GanShape; generatorTensors: number; modelSteps: number };
-const data = decoded.tensors.map((t) => t.data as Float32Array);
-const gan = createGan(meta.shape, {
-  generator: data.slice(0, meta.generatorTensors),
-  discriminator: data.slice(meta.generatorTensors),
-});
 const images = generateImages(gan, 64, 64);
 const fake = imageGrid(images.dataSync(), 64, 32, 8);
 images.dispose();
@@ -65,6 +58,6 @@ const realFile = path.join(values.out, 'samples-real.png');
 writeFileSync(fakeFile, encodePngRgb(fake.rgb, fake.width, fake.height));
 writeFileSync(realFile, encodePngRgb(realGrid.rgb, realGrid.width, realGrid.height));
 console.log(
-  `${experiment.id}: member ${best.memberId}, score ${best.score.toFixed(4)} at step ${meta.modelSteps} → ${fakeFile}; real → ${realFile}`,
+  `${experiment.id}: member ${best.memberId}, score ${best.score.toFixed(4)} at step ${modelSteps} → ${fakeFile}; real → ${realFile}`,
 );
 console.log(`tensors left: ${tf.memory().numTensors}`);

@@ -4,13 +4,18 @@ import { createRng } from '../../core/rng.js';
 import type { ImageDataset } from '../../data/index.js';
 import { initBackend } from '../../tfjs/backend.js';
 import { testContext } from '../image-classification/test-fixtures.js';
+import { parseExperimentConfig } from '../../config/experiment-config.js';
+import { truncationGroups } from '../../strategies/exploit.js';
+import { ensureScoreClassifier } from './ensure-classifier.js';
 import {
   createGanTask,
   GAN_FIXED,
+  ganTaskDefinition,
   generateImages,
   type GanResources,
   type GanState,
 } from './gan-task.js';
+import { classifierScorer } from './image-scorer.js';
 import { initialValues, makeVariables } from './layers.js';
 import { parseGanOptions } from './options.js';
 import {
@@ -57,7 +62,7 @@ function tinyClassifier(): ScoreClassifier {
 const classifier = tinyClassifier();
 const resources: GanResources = {
   train: syntheticImages(32),
-  classifier,
+  scorer: classifierScorer(classifier),
   realFit: null,
 };
 const options = parseGanOptions({
@@ -170,5 +175,40 @@ describe('gan task', () => {
     } finally {
       await rm(dir, { recursive: true });
     }
+  });
+
+  it('two workers ensuring a missing classifier train it once and load the same weights', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gan-classifier-'));
+    try {
+      const file = join(dir, 'c.bin');
+      let loads = 0;
+      const data = syntheticImages(128);
+      const getData = (): Promise<{ train: ImageDataset; test: ImageDataset }> => {
+        loads++;
+        return Promise.resolve({ train: data, test: data });
+      };
+      const o = { path: file, steps: 2, log: (): void => undefined, pollMs: 5 };
+      const [a, b] = await Promise.all([
+        ensureScoreClassifier(getData as never, o),
+        ensureScoreClassifier(getData as never, o),
+      ]);
+      expect(loads).toBe(1);
+      expect(a.trainSteps).toBe(2);
+      expect(snapshot(a.variables)).toEqual(snapshot(b.variables));
+      tf.dispose([...a.variables, ...b.variables]);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+});
+
+describe('gan experiment defaults', () => {
+  it('exploit: bottom/top 20 %, at least one member once two have scores', () => {
+    const { exploit } = parseExperimentConfig({ ...ganTaskDefinition.defaults, task: 'gan' });
+    if (exploit.kind !== 'truncation') throw new Error('expected truncation selection');
+    expect(truncationGroups(exploit, 1)).toBeNull();
+    expect(truncationGroups(exploit, 2)).toEqual({ bottom: 1, top: 1 });
+    expect(truncationGroups(exploit, 6)).toEqual({ bottom: 1, top: 1 });
+    expect(truncationGroups(exploit, 20)).toEqual({ bottom: 4, top: 4 });
   });
 });

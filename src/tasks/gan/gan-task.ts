@@ -12,6 +12,7 @@ import { setLearningRate } from '../../tfjs/hparams.js';
 import { BatchSampler, trainStep, type SamplerState } from '../../tfjs/train-loop.js';
 import type { Task, TaskContext, TaskDefinition } from '../task.js';
 import { ensureScoreClassifier } from './ensure-classifier.js';
+import { classifierScorer, type ImageScorer } from './image-scorer.js';
 import { pixelBatch } from './layers.js';
 import {
   createGan,
@@ -24,7 +25,7 @@ import {
   type GanShape,
 } from './networks.js';
 import { parseGanOptions, type GanOptions } from './options.js';
-import { classify, type ScoreClassifier } from './score-classifier.js';
+import { loadTfjsModelScorer } from './tfjs-model-scorer.js';
 
 /** The tuned hyperparameters: the two Adam learning rates. */
 export const GAN_SPACE: SearchSpace = {
@@ -38,11 +39,12 @@ export const GAN_FIXED: Hparams = { lrG: 2e-4, lrD: 2e-4 };
 /** Adam's β1 for both networks (DCGAN). */
 export const GAN_BETA1 = 0.5;
 
-/** What the task needs besides the model: training images, the score classifier, real features. */
+/** What the task needs besides the model: training images, the scoring network, real features. */
 export interface GanResources {
   readonly train: ImageDataset;
-  readonly classifier: ScoreClassifier;
-  /** Gaussian fit of the classifier's features of real test images (null: no Fréchet distance). */
+  /** Our CIFAR-10 classifier, or a local TF.js model such as Inception-v3 (`scoreModel`). */
+  readonly scorer: ImageScorer;
+  /** Gaussian fit of the scorer's features of real test images (null: no Fréchet distance). */
   readonly realFit: GaussianFit | null;
 }
 
@@ -74,9 +76,9 @@ interface CheckpointMeta {
   readonly diverged: boolean;
 }
 
-/** Real CIFAR-10 test images' classifier features, fitted once; logs the real-data ceiling. */
+/** Real CIFAR-10 test images' features, fitted once; logs the real-data ceiling of the score. */
 function realStatistics(
-  classifier: ScoreClassifier,
+  scorer: ImageScorer,
   test: ImageDataset,
   count: number,
   log: (m: string) => void,
@@ -86,12 +88,37 @@ function realStatistics(
   const pixels = test.height * test.width * test.channels;
   const idx = Int32Array.from({ length: n }, (_, i) => i);
   const images = pixelBatch(test.images, idx, pixels, [test.height, test.width, test.channels]);
-  const { probs, features } = classify(classifier, images);
+  const { probs, features } = scorer.classify(images);
   images.dispose();
   log(
-    `classifier score of ${n} real CIFAR-10 test images (the ceiling): ${classifierScore(probs, classifier.shape.classes).toFixed(3)}`,
+    `${scorer.name} of ${n} real CIFAR-10 test images (the ceiling): ${classifierScore(probs, scorer.classes).toFixed(3)}`,
   );
-  return gaussianFit(features, classifier.shape.features);
+  return gaussianFit(features, scorer.featureDim);
+}
+
+/** The scoring network: the user's local TF.js model, else our cached CIFAR-10 classifier. */
+async function createScorer(
+  options: GanOptions,
+  data: () => Promise<Cifar10>,
+  log: (m: string) => void,
+): Promise<ImageScorer> {
+  if (options.scoreModel === undefined) {
+    const classifier = await ensureScoreClassifier(data, {
+      path: options.classifierPath,
+      steps: options.classifierSteps,
+      log,
+    });
+    return classifierScorer(classifier);
+  }
+  const scorer = await loadTfjsModelScorer(options.scoreModel, {
+    inputSize: options.scoreModelInputSize,
+    range: options.scoreModelRange,
+    featureLayer: options.scoreModelFeatureLayer,
+  });
+  log(
+    `score model ${options.scoreModel}: ${scorer.classes} classes, ${scorer.featureDim}-d features; the score is the ${scorer.name}`,
+  );
+  return scorer;
 }
 
 /** Resources from the real data set and the cached classifier, once per process. */
@@ -102,17 +129,13 @@ function cifarResources(options: GanOptions): (ctx: TaskContext) => Promise<GanR
       let data: Promise<Cifar10> | undefined;
       const getData = (): Promise<Cifar10> =>
         (data ??= loadCifar10(options.dataPath === undefined ? {} : { path: options.dataPath }));
-      const classifier = await ensureScoreClassifier(getData, {
-        path: options.classifierPath,
-        steps: options.classifierSteps,
-        log: (m) => ctx.log(m),
-      });
+      const scorer = await createScorer(options, getData, (m) => ctx.log(m));
       const { train, test } = await getData();
       const realFit =
         options.frechetRealExamples > 0
-          ? realStatistics(classifier, test, options.frechetRealExamples, (m) => ctx.log(m))
+          ? realStatistics(scorer, test, options.frechetRealExamples, (m) => ctx.log(m))
           : null;
-      return { train, classifier, realFit };
+      return { train, scorer, realFit };
     })();
     cached.catch(() => (cached = undefined));
     return cached;
@@ -242,7 +265,7 @@ export function createGanTask(
 
     evaluate(state) {
       const metrics: Record<string, number> = state.diverged
-        ? { score: Number.NaN, classifierScore: Number.NaN }
+        ? { score: Number.NaN, [state.res.scorer.metric]: Number.NaN }
         : scoreGenerator(state.gan, state.res, options);
       metrics.dLoss = state.lastDLoss;
       metrics.gLoss = state.lastGLoss;
@@ -329,6 +352,21 @@ export function createGanTask(
   };
 }
 
+/** The GAN stored in a task checkpoint (no optimizers, no data): to generate images offline. */
+export function ganFromCheckpoint(bytes: Uint8Array): { gan: Gan; modelSteps: number } {
+  const decoded = decodeCheckpoint(bytes);
+  const meta = decoded.meta as Partial<CheckpointMeta> | null;
+  if (meta?.format !== 'gan/1' || meta.shape === undefined || meta.generatorTensors === undefined) {
+    throw new ConfigError('not a gan checkpoint (wrong or missing meta data)');
+  }
+  const data = decoded.tensors.map((t) => t.data as Float32Array);
+  const gan = createGan(meta.shape, {
+    generator: data.slice(0, meta.generatorTensors),
+    discriminator: data.slice(meta.generatorTensors),
+  });
+  return { gan, modelSteps: meta.modelSteps ?? 0 };
+}
+
 /** `count` generated images from a fixed noise stream (the same for every member), [-1, 1]. */
 export function generateImages(gan: Gan, count: number, batchSize: number, seed = 0): tf.Tensor4D {
   const parts: tf.Tensor4D[] = [];
@@ -343,7 +381,7 @@ export function generateImages(gan: Gan, count: number, batchSize: number, seed 
   return all;
 }
 
-/** Classifier score (and Fréchet distance to real test images) of generated samples. */
+/** The score (and Fréchet distance to real test images) of generated samples. */
 export function scoreGenerator(
   gan: Gan,
   res: GanResources,
@@ -351,15 +389,15 @@ export function scoreGenerator(
 ): Record<string, number> {
   // Generated in training-size batches: the generator's batchnorm uses batch statistics.
   const images = generateImages(gan, options.scoreSamples, options.batchSize);
-  const { probs, features } = classify(res.classifier, images);
+  const { probs, features } = res.scorer.classify(images);
   images.dispose();
-  const score = classifierScore(probs, res.classifier.shape.classes);
-  const out: Record<string, number> = { score, classifierScore: score };
+  const score = classifierScore(probs, res.scorer.classes);
+  const out: Record<string, number> = { score, [res.scorer.metric]: score };
   if (res.realFit !== null) {
     let finite = true;
     for (const f of features) if (!Number.isFinite(f)) finite = false;
     out.frechet = finite
-      ? frechetDistance(gaussianFit(features, res.classifier.shape.features), res.realFit)
+      ? frechetDistance(gaussianFit(features, res.scorer.featureDim), res.realFit)
       : Number.NaN;
   }
   return out;
@@ -368,7 +406,7 @@ export function scoreGenerator(
 export const ganTaskDefinition: TaskDefinition<GanOptions> = {
   name: 'gan',
   description:
-    'DCGAN-style GAN on CIFAR-10; tunes the generator and discriminator Adam learning rates; score: classifier score (Inception-Score formula with our own CIFAR-10 classifier)',
+    'DCGAN-style GAN on CIFAR-10; tunes the generator and discriminator Adam learning rates; score: classifier score (Inception-Score formula with our own CIFAR-10 classifier, or the Inception Score with a local Inception-v3 TF.js model)',
   defaults: {
     population: 20,
     budget: { steps: 20_000 },

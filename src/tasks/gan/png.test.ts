@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { crc32, encodePngRgb, imageGrid } from './png.js';
+import { crc32, encodePngRgb, imageGrid, sideBySide } from './png.js';
 
 describe('png', () => {
   it('crc32 matches the standard check value', () => {
@@ -32,5 +32,15 @@ describe('png', () => {
     expect(px(6, 2)).toBe(255);
     expect(px(2, 6)).toBe(128);
     expect(px(0, 0)).toBe(255); // gap
+  });
+
+  it('places images side by side with a white gap', () => {
+    const a = { rgb: new Uint8Array(2 * 1 * 3).fill(10), width: 2, height: 1 };
+    const b = { rgb: new Uint8Array(1 * 1 * 3).fill(20), width: 1, height: 1 };
+    const out = sideBySide([a, b], 1);
+    expect(out.width).toBe(4);
+    expect(out.height).toBe(1);
+    expect([...out.rgb]).toEqual([10, 10, 10, 10, 10, 10, 255, 255, 255, 20, 20, 20]);
+    expect(() => sideBySide([a, { ...b, rgb: new Uint8Array(6), height: 2 }])).toThrow(RangeError);
   });
 });

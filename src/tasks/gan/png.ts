@@ -77,3 +77,22 @@ export function imageGrid(
   }
   return { rgb, width, height };
 }
+
+/** RGB images of equal height placed left to right with a white `gap` between them. */
+export function sideBySide(
+  images: readonly { rgb: Uint8Array; width: number; height: number }[],
+  gap = 8,
+): { rgb: Uint8Array; width: number; height: number } {
+  const height = images[0]?.height ?? 0;
+  if (images.some((im) => im.height !== height)) throw new RangeError('heights differ');
+  const width = images.reduce((w, im) => w + im.width, 0) + gap * Math.max(0, images.length - 1);
+  const rgb = new Uint8Array(width * height * 3).fill(255);
+  let x0 = 0;
+  for (const im of images) {
+    for (let y = 0; y < height; y++) {
+      rgb.set(im.rgb.subarray(y * im.width * 3, (y + 1) * im.width * 3), (y * width + x0) * 3);
+    }
+    x0 += im.width + gap;
+  }
+  return { rgb, width, height };
+}

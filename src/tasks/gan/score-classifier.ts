@@ -200,17 +200,22 @@ interface ClassifierMeta {
   readonly trainSteps: number;
 }
 
-export async function saveScoreClassifier(c: ScoreClassifier, file: string): Promise<void> {
+/** The classifier as checkpoint bytes (variables and meta data: shape, accuracy, steps). */
+export async function encodeScoreClassifier(c: ScoreClassifier): Promise<Uint8Array> {
   const meta: ClassifierMeta = {
     format: 'gan-score-classifier/1',
     shape: c.shape,
     testAccuracy: Number.isFinite(c.testAccuracy) ? c.testAccuracy : null,
     trainSteps: c.trainSteps,
   };
-  const bytes = await encodeCheckpoint({
+  return encodeCheckpoint({
     tensors: c.variables.map((t, i) => ({ name: `c${i}`, tensor: t })),
     meta,
   });
+}
+
+export async function saveScoreClassifier(c: ScoreClassifier, file: string): Promise<void> {
+  const bytes = await encodeScoreClassifier(c);
   await mkdir(dirname(file), { recursive: true });
   // Atomic: a concurrent reader never sees half a file.
   const tmp = `${file}.${process.pid}.tmp`;
