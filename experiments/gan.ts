@@ -12,6 +12,7 @@
  * lr-schedule.svg (the learning rates of the best PBT member's path) and samples.png (64 images
  * of the best PBT member next to 64 real CIFAR-10 test images; also as two separate files).
  */
+import { scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -279,22 +280,7 @@ for (const run of runs) {
         ],
       }),
     );
-    schedule = {
-      member: s.memberId,
-      modelSteps: s.modelSteps,
-      segments: s.segments.map((seg) => ({
-        fromModelStep: seg.fromModelStep,
-        toModelStep: seg.toModelStep,
-        trainedBy: seg.memberId,
-        hparams: seg.hparams,
-      })),
-      exploits: s.exploits.map((e) => ({
-        atModelStep: e.modelStep,
-        member: e.event.memberId,
-        donor: e.event.donor,
-        operations: e.event.operations,
-      })),
-    };
+    schedule = scheduleJson(s);
   }
   log(
     `${run.method}: best final member ${best.memberId} score ${best.score.toFixed(4)}, ${lineage.length} exploits, ${run.wallSeconds.toFixed(0)} s`,

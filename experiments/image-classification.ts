@@ -9,6 +9,7 @@
  * store, evaluates the best member of each method (chosen by validation accuracy) on the full
  * test set, and writes results/image-classification/<dataset>/summary.json and SVG plots.
  */
+import { scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -225,22 +226,7 @@ if (pbtSchedule !== null) {
       }),
     );
   }
-  schedule = {
-    member: s.memberId,
-    modelSteps: s.modelSteps,
-    segments: s.segments.map((seg) => ({
-      fromModelStep: seg.fromModelStep,
-      toModelStep: seg.toModelStep,
-      trainedBy: seg.memberId,
-      hparams: seg.hparams,
-    })),
-    exploits: s.exploits.map((e) => ({
-      atModelStep: e.modelStep,
-      member: e.event.memberId,
-      donor: e.event.donor,
-      operations: e.event.operations,
-    })),
-  };
+  schedule = scheduleJson(s);
 }
 
 const summary = {

@@ -12,6 +12,7 @@
  * each method is then scored on the validation pairs and on a WMT held-out test split
  * (`--test-split`, tokenised like the training files), greedy and with beam search (`--beam`).
  */
+import { scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -286,22 +287,7 @@ if (pbtSchedule !== null) {
       }),
     );
   }
-  schedule = {
-    member: s.memberId,
-    modelSteps: s.modelSteps,
-    segments: s.segments.map((seg) => ({
-      fromModelStep: seg.fromModelStep,
-      toModelStep: seg.toModelStep,
-      trainedBy: seg.memberId,
-      hparams: seg.hparams,
-    })),
-    exploits: s.exploits.map((e) => ({
-      atModelStep: e.modelStep,
-      member: e.event.memberId,
-      donor: e.event.donor,
-      operations: e.event.operations,
-    })),
-  };
+  schedule = scheduleJson(s);
 }
 
 const loadAverageAtEnd = loadavg();

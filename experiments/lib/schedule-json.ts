@@ -1,0 +1,21 @@
+import type { Schedule } from '../../src/core/schedule.js';
+
+/** A member's schedule as the experiments write it into summary.json. */
+export function scheduleJson(s: Schedule): unknown {
+  return {
+    member: s.memberId,
+    modelSteps: s.modelSteps,
+    segments: s.segments.map((seg) => ({
+      fromModelStep: seg.fromModelStep,
+      toModelStep: seg.toModelStep,
+      trainedBy: seg.memberId,
+      hparams: seg.hparams,
+    })),
+    exploits: s.exploits.map((e) => ({
+      atModelStep: e.modelStep,
+      member: e.event.memberId,
+      donor: e.event.donor,
+      operations: e.event.operations,
+    })),
+  };
+}
