@@ -18,7 +18,12 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
+import {
+  pbtRunArgs,
+  runMethodThroughCli,
+  sumFinalSteps,
+  type MethodRun,
+} from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
 import { bestMember, scheduleOf } from '../src/core/schedule.js';
 import { loadCifar10, type ImageDataset } from '../src/data/index.js';
@@ -126,34 +131,21 @@ for (const method of METHODS) {
   runs.push(
     runMethodThroughCli(
       method,
-      [
-        'bin/pbt.js',
-        'run',
-        'gan',
-        ...sets.flatMap((s) => ['--set', s]),
-        '--method',
+      pbtRunArgs({
+        task: 'gan',
+        sets: sets,
         method,
-        '--population',
-        String(POPULATION),
-        '--budget',
-        String(BUDGET),
-        '--ready',
-        String(READY),
-        '--workers',
-        String(WORKERS),
-        '--seed',
-        String(SEED),
-        '--backend',
-        'wasm',
-        '--store',
-        storeUrl,
-        '--checkpoints',
-        checkpointDir,
-        '--group',
+        population: POPULATION,
+        budget: BUDGET,
+        ready: READY,
+        workers: WORKERS,
+        seed: SEED,
+        store: storeUrl,
+        checkpoints: checkpointDir,
         group,
-        '--name',
-        `gan-${method}`,
-      ],
+        name: `gan-${method}`,
+        extra: ['--backend', 'wasm'],
+      }),
       work,
     ),
   );

@@ -14,7 +14,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
+import {
+  pbtRunArgs,
+  runMethodThroughCli,
+  sumFinalSteps,
+  type MethodRun,
+} from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
 import { createRng } from '../src/core/rng.js';
 import { bestMember, scheduleOf } from '../src/core/schedule.js';
@@ -59,33 +64,20 @@ const checkpointDir = path.join(work, 'checkpoints');
 const group = `image-${DATASET}-${Date.now().toString(36)}`;
 
 function runMethod(method: string): MethodRun {
-  const args = [
-    'bin/pbt.js',
-    'run',
-    'image-classification',
-    '--set',
-    `dataset=${DATASET}`,
-    '--method',
+  const args = pbtRunArgs({
+    task: 'image-classification',
+    sets: [`dataset=${DATASET}`],
     method,
-    '--population',
-    String(POPULATION),
-    '--budget',
-    String(BUDGET),
-    '--ready',
-    String(READY),
-    '--workers',
-    String(WORKERS),
-    '--seed',
-    String(SEED),
-    '--store',
-    storeUrl,
-    '--checkpoints',
-    checkpointDir,
-    '--group',
+    population: POPULATION,
+    budget: BUDGET,
+    ready: READY,
+    workers: WORKERS,
+    seed: SEED,
+    store: storeUrl,
+    checkpoints: checkpointDir,
     group,
-    '--name',
-    `ic-${DATASET}-${method}`,
-  ];
+    name: `ic-${DATASET}-${method}`,
+  });
   return runMethodThroughCli(method, args, work);
 }
 

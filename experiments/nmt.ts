@@ -17,7 +17,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
+import {
+  pbtRunArgs,
+  runMethodThroughCli,
+  sumFinalSteps,
+  type MethodRun,
+} from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
 import { createRng } from '../src/core/rng.js';
 import { bestMember, scheduleOf } from '../src/core/schedule.js';
@@ -76,32 +81,20 @@ for (const kv of SETS) {
 const options = parseNmtOptions(rawOptions);
 
 function runMethod(method: string): MethodRun {
-  const args = [
-    'bin/pbt.js',
-    'run',
-    'nmt',
-    ...SETS.flatMap((s) => ['--set', s]),
-    '--method',
+  const args = pbtRunArgs({
+    task: 'nmt',
+    sets: SETS,
     method,
-    '--population',
-    String(POPULATION),
-    '--budget',
-    String(BUDGET),
-    '--ready',
-    String(READY),
-    '--workers',
-    String(WORKERS),
-    '--seed',
-    String(SEED),
-    '--store',
-    storeUrl,
-    '--checkpoints',
-    checkpointDir,
-    '--group',
+    population: POPULATION,
+    budget: BUDGET,
+    ready: READY,
+    workers: WORKERS,
+    seed: SEED,
+    store: storeUrl,
+    checkpoints: checkpointDir,
     group,
-    '--name',
-    `nmt-${method}`,
-  ];
+    name: `nmt-${method}`,
+  });
   return runMethodThroughCli(method, args, work);
 }
 

@@ -12,6 +12,56 @@ export interface MethodRun {
   readonly loadAverageAfter: number;
 }
 
+/** What one `pbt run` of an experiment script needs; every script spells the same flags. */
+export interface PbtRunSpec {
+  readonly task: string;
+  /** `key=value` task options, each passed as `--set`. */
+  readonly sets: readonly string[];
+  readonly method: string;
+  readonly population: number;
+  readonly budget: number;
+  readonly ready: number;
+  readonly workers: number;
+  readonly seed: number;
+  readonly store: string;
+  readonly checkpoints: string;
+  readonly group: string;
+  readonly name: string;
+  /** More CLI flags, e.g. `['--backend', 'wasm']`. */
+  readonly extra?: readonly string[];
+}
+
+/** The `bin/pbt.js run …` argument list for `spec`. */
+export function pbtRunArgs(spec: PbtRunSpec): string[] {
+  return [
+    'bin/pbt.js',
+    'run',
+    spec.task,
+    ...spec.sets.flatMap((s) => ['--set', s]),
+    '--method',
+    spec.method,
+    '--population',
+    String(spec.population),
+    '--budget',
+    String(spec.budget),
+    '--ready',
+    String(spec.ready),
+    '--workers',
+    String(spec.workers),
+    '--seed',
+    String(spec.seed),
+    ...(spec.extra ?? []),
+    '--store',
+    spec.store,
+    '--checkpoints',
+    spec.checkpoints,
+    '--group',
+    spec.group,
+    '--name',
+    spec.name,
+  ];
+}
+
 /**
  * Run `node <args>` (a `bin/pbt.js run …` command line), echo its milestone lines, fail loudly
  * on a non-zero exit, and return the experiment id it created. `work` is replaced by `$WORK` in
