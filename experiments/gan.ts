@@ -12,7 +12,7 @@
  * lr-schedule.svg (the learning rates of the best PBT member's path) and samples.png (64 images
  * of the best PBT member next to 64 real CIFAR-10 test images; also as two separate files).
  */
-import { scheduleJson } from './lib/schedule-json.js';
+import { hparamSteps, scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -253,11 +253,6 @@ for (const run of runs) {
   if (run.method === 'pbt') {
     pbtBest = { results, member: best.memberId, checkpoint: last.checkpoint };
     const s = scheduleOf(best.memberId, results, lineage);
-    const stepsOf = (name: string): [number, number][] =>
-      s.segments.flatMap((seg) => [
-        [seg.fromModelStep, Number(seg.hparams[name])],
-        [seg.toModelStep, Number(seg.hparams[name])],
-      ]);
     mkdirSync(OUT, { recursive: true });
     writeFileSync(
       path.join(OUT, 'lr-schedule.svg'),
@@ -267,8 +262,8 @@ for (const run of runs) {
         yLabel: 'Adam learning rate',
         logY: true,
         series: [
-          { name: 'generator lrG', points: stepsOf('lrG') },
-          { name: 'discriminator lrD', points: stepsOf('lrD'), dashed: true },
+          { name: 'generator lrG', points: hparamSteps(s, 'lrG') },
+          { name: 'discriminator lrD', points: hparamSteps(s, 'lrD'), dashed: true },
         ],
       }),
     );

@@ -9,7 +9,7 @@
  * store, evaluates the best member of each method (chosen by validation accuracy) on the full
  * test set, and writes results/image-classification/<dataset>/summary.json and SVG plots.
  */
-import { scheduleJson } from './lib/schedule-json.js';
+import { hparamSteps, scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -196,11 +196,6 @@ writeFileSync(
 let schedule: unknown = null;
 if (pbtSchedule !== null) {
   const s = scheduleOf(pbtSchedule.member, pbtSchedule.results, pbtSchedule.lineage);
-  const stepsOf = (name: string): [number, number][] =>
-    s.segments.flatMap((seg) => [
-      [seg.fromModelStep, Number(seg.hparams[name])],
-      [seg.toModelStep, Number(seg.hparams[name])],
-    ]);
   for (const [name, label] of [
     ['l1', 'L1 strength'],
     ['lr', 'learning rate'],
@@ -213,7 +208,7 @@ if (pbtSchedule !== null) {
         xLabel: 'training steps of the final model',
         yLabel: label,
         logY: name !== 'width',
-        series: [{ name: `member ${s.memberId} and its donors`, points: stepsOf(name) }],
+        series: [{ name: `member ${s.memberId} and its donors`, points: hparamSteps(s, name) }],
         legend: false,
       }),
     );

@@ -12,7 +12,7 @@
  * each method is then scored on the validation pairs and on a WMT held-out test split
  * (`--test-split`, tokenised like the training files), greedy and with beam search (`--beam`).
  */
-import { scheduleJson } from './lib/schedule-json.js';
+import { hparamSteps, scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -249,7 +249,7 @@ mkdirSync(OUT, { recursive: true });
 writeFileSync(
   path.join(OUT, 'bleu.svg'),
   svgLineChart({
-    title: 'Europarl en→de: validation BLEU of the best member so far (equal total steps)',
+    title: `${options.corpus === 'multi30k' ? 'Multi30k' : 'Europarl'} ${options.sourceLang}→${options.targetLang}: validation BLEU of the best member so far (equal total steps)`,
     xLabel: 'total training steps across the population',
     yLabel: `BLEU ×100 (first ${options.evalSentences} validation sentences)`,
     series: curves,
@@ -259,11 +259,6 @@ writeFileSync(
 let schedule: unknown = null;
 if (pbtSchedule !== null) {
   const s = scheduleOf(pbtSchedule.member, pbtSchedule.results, pbtSchedule.lineage);
-  const stepsOf = (name: string): [number, number][] =>
-    s.segments.flatMap((seg) => [
-      [seg.fromModelStep, Number(seg.hparams[name])],
-      [seg.toModelStep, Number(seg.hparams[name])],
-    ]);
   for (const [name, label] of [
     ['lr', 'learning rate'],
     ['dropout', 'dropout rate'],
@@ -275,7 +270,7 @@ if (pbtSchedule !== null) {
         xLabel: 'training steps of the final model',
         yLabel: label,
         logY: name === 'lr',
-        series: [{ name: `member ${s.memberId} and its donors`, points: stepsOf(name) }],
+        series: [{ name: `member ${s.memberId} and its donors`, points: hparamSteps(s, name) }],
         legend: false,
       }),
     );

@@ -19,3 +19,11 @@ export function scheduleJson(s: Schedule): unknown {
     })),
   };
 }
+
+/** One hyperparameter along a schedule as step-function points (model step, value) to plot. */
+export function hparamSteps(s: Schedule, name: string): [number, number][] {
+  return s.segments.flatMap((seg) => [
+    [seg.fromModelStep, Number(seg.hparams[name])],
+    [seg.toModelStep, Number(seg.hparams[name])],
+  ]);
+}
