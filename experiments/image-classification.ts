@@ -42,7 +42,7 @@ const { values } = parseArgs({
     ready: { type: 'string', default: '100' },
     workers: { type: 'string', default: '2' },
     seed: { type: 'string', default: '0' },
-    methods: { type: 'string', default: 'pbt,fixed,random' },
+    methods: { type: 'string', default: 'pbt,fixed,random,grid' },
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
   },
@@ -56,7 +56,7 @@ const POPULATION = Number(values.population);
 const READY = Number(values.ready);
 const WORKERS = Number(values.workers);
 const SEED = Number(values.seed);
-const METHODS = values.methods.split(',') as ('pbt' | 'fixed' | 'random')[];
+const METHODS = values.methods.split(',') as ('pbt' | 'fixed' | 'random' | 'grid')[];
 const OUT = values.out ?? path.join('results', 'image-classification', DATASET);
 const work = mkdtempSync(path.join(tmpdir(), `pbt-ic-${DATASET}-`));
 const storeUrl = `sqlite:${path.join(work, 'pbt.db')}`;
@@ -155,8 +155,9 @@ for (const run of runs) {
     command: run.command,
     wallSeconds: round(run.wallSeconds, 1),
     workers: WORKERS,
-    population: POPULATION,
-    stepsPerMember: BUDGET,
+    // A grid smaller than the population runs fewer members, each for more steps.
+    members: finals.length,
+    stepsPerMember: Math.round(sumFinalSteps(results) / finals.length),
     totalSteps: sumFinalSteps(results),
     examplesSeen: sumFinalSteps(results) * options.batchSize,
     trainAndEvaluateSeconds: round(trainSeconds, 1),
@@ -219,7 +220,7 @@ if (pbtSchedule !== null) {
 const summary = {
   experiment: 'image classification (report section 4.1): MLP with L1 regularisation',
   dataset: DATASET,
-  command: `node --import tsx experiments/image-classification.ts --dataset ${DATASET} --budget ${BUDGET} --population ${POPULATION} --ready ${READY} --workers ${WORKERS} --seed ${SEED}`,
+  command: `node --import tsx experiments/image-classification.ts --dataset ${DATASET} --budget ${BUDGET} --population ${POPULATION} --ready ${READY} --workers ${WORKERS} --seed ${SEED} --methods ${METHODS.join(',')}`,
   model: `${options.hiddenLayers} hidden ReLU layers of the tuned width, softmax output; Adam; batch ${options.batchSize}`,
   score: `validation accuracy on ${options.validation} held-out training images`,
   testAccuracy: 'of the best member (by validation accuracy), on the full test set (10,000 images)',

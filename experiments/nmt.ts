@@ -38,6 +38,7 @@ import {
   NMT_FIXED,
 } from '../src/tasks/nmt/nmt-task.js';
 import { parseNmtOptions } from '../src/tasks/nmt/options.js';
+import { parseTaskOptionSets } from '../src/cli/task-option-sets.js';
 
 const { values } = parseArgs({
   options: {
@@ -73,12 +74,8 @@ const storeUrl = `sqlite:${path.join(work, 'pbt.db')}`;
 const checkpointDir = path.join(work, 'checkpoints');
 const group = `nmt-${Date.now().toString(36)}`;
 
-const rawOptions: Record<string, unknown> = {};
-for (const kv of SETS) {
-  const [k, v] = kv.split('=', 2) as [string, string | undefined];
-  rawOptions[k] = v === undefined ? true : Number.isNaN(Number(v)) ? v : Number(v);
-}
-const options = parseNmtOptions(rawOptions);
+// Parsed as `pbt run` parses them, so the evaluation here sees the options the workers saw.
+const options = parseNmtOptions(parseTaskOptionSets(SETS));
 
 function runMethod(method: string): MethodRun {
   const args = pbtRunArgs({

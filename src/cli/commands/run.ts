@@ -14,6 +14,7 @@ import { prepareExperiment } from '../../experiment/prepare-experiment.js';
 import { DEFAULT_STORE, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
 import { writeReport } from './write-report.js';
+import { parseTaskOptionSets } from '../task-option-sets.js';
 
 interface RunFlags {
   config?: string;
@@ -183,12 +184,7 @@ function buildRawConfig(target: string | undefined, flags: RunFlags): Record<str
   setIf('name', flags.name);
   setIf('group', flags.group);
   setIf('leaseSeconds', int('lease', flags.lease));
-  const taskOptions = { ...asObject(raw.taskOptions) };
-  for (const kv of flags.set ?? []) {
-    const eq = kv.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--set takes key=value, got "${kv}"`);
-    taskOptions[kv.slice(0, eq)] = parseValue(kv.slice(eq + 1));
-  }
+  const taskOptions = { ...asObject(raw.taskOptions), ...parseTaskOptionSets(flags.set ?? []) };
   if (flags.backend) taskOptions.backend = flags.backend;
   if (flags.dataset) taskOptions.dataset = flags.dataset;
   if (Object.keys(taskOptions).length > 0) raw.taskOptions = taskOptions;
@@ -223,14 +219,6 @@ function readConfigFile(file: string): Record<string, unknown> {
   if (typeof obj.task === 'string' && obj.task.startsWith('.'))
     obj.task = path.resolve(path.dirname(file), obj.task);
   return obj;
-}
-
-function parseValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 const asObject = (v: unknown): Record<string, unknown> =>
