@@ -14,6 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRng } from '../src/core/rng.js';
 import { createNmtTask, decodeOptions, evaluateMember } from '../src/tasks/nmt/nmt-task.js';
+import { parseTaskOptionSets } from '../src/cli/task-option-sets.js';
 import { parseNmtOptions } from '../src/tasks/nmt/options.js';
 import type { TaskContext } from '../src/tasks/task.js';
 
@@ -27,12 +28,8 @@ const { values } = parseArgs({
   },
 });
 
-const raw: Record<string, unknown> = {};
-for (const kv of values.set) {
-  const [k, v] = kv.split('=', 2) as [string, string | undefined];
-  raw[k] = v === undefined ? true : Number.isNaN(Number(v)) ? v : Number(v);
-}
-const options = parseNmtOptions(raw);
+// Parsed as `pbt run` parses them (`--set lowercase=false` is a boolean).
+const options = parseNmtOptions(parseTaskOptionSets(values.set));
 const task = createNmtTask(options);
 const ctx: TaskContext = {
   experimentId: 'bench',

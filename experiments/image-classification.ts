@@ -9,6 +9,7 @@
  * store, evaluates the best member of each method (chosen by validation accuracy) on the full
  * test set, and writes results/image-classification/<dataset>/summary.json and SVG plots.
  */
+import { evaluationContext } from './lib/evaluation-context.js';
 import { hparamSteps, scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,6 @@ import {
   type MethodRun,
 } from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { createRng } from '../src/core/rng.js';
 import { bestMember, scheduleOf } from '../src/core/schedule.js';
 import { svgLineChart, type LineSeries } from '../src/report/svg/line-chart.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -112,14 +112,7 @@ async function fullTestAccuracy(
   hparams: ResultRecord['hparams'],
 ): Promise<number> {
   const bytes = await new FilesystemCheckpointStore(checkpointDir).get(checkpoint);
-  const ctx = {
-    experimentId: 'evaluation',
-    memberId: -1,
-    seed: 0,
-    rng: createRng('evaluation'),
-    step: 0,
-    log: (m: string): void => void process.stderr.write(`${m}\n`),
-  };
+  const ctx = evaluationContext();
   const state: ImageClassificationState = await evalTask.load(bytes, hparams, ctx);
   try {
     const { test, normalise } = state.splits;
@@ -150,6 +143,7 @@ for (const run of runs) {
     results.filter((r) => r.memberId === id && r.score !== null).at(-1),
   );
   const trainSeconds = results.reduce((s, r) => s + r.trainSeconds, 0);
+  const totalSteps = sumFinalSteps(results);
   methods[run.method] = {
     experimentId: run.experimentId,
     command: run.command,
@@ -157,9 +151,9 @@ for (const run of runs) {
     workers: WORKERS,
     // A grid smaller than the population runs fewer members, each for more steps.
     members: finals.length,
-    stepsPerMember: Math.round(sumFinalSteps(results) / finals.length),
-    totalSteps: sumFinalSteps(results),
-    examplesSeen: sumFinalSteps(results) * options.batchSize,
+    stepsPerMember: Math.round(totalSteps / finals.length),
+    totalSteps,
+    examplesSeen: totalSteps * options.batchSize,
     trainAndEvaluateSeconds: round(trainSeconds, 1),
     loadAverage1mBefore: round(run.loadAverageBefore, 2),
     loadAverage1mAfter: round(run.loadAverageAfter, 2),

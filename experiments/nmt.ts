@@ -12,6 +12,7 @@
  * each method is then scored on the validation pairs and on a WMT held-out test split
  * (`--test-split`, tokenised like the training files), greedy and with beam search (`--beam`).
  */
+import { evaluationContext } from './lib/evaluation-context.js';
 import { hparamSteps, scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,7 +25,6 @@ import {
   type MethodRun,
 } from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { createRng } from '../src/core/rng.js';
 import { bestMember, scheduleOf } from '../src/core/schedule.js';
 import { svgLineChart, type LineSeries } from '../src/report/svg/line-chart.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -140,14 +140,7 @@ async function finalEvaluation(
 }> {
   const started = performance.now();
   const bytes = await new FilesystemCheckpointStore(checkpointDir).get(checkpoint);
-  const ctx = {
-    experimentId: 'evaluation',
-    memberId: -1,
-    seed: 0,
-    rng: createRng('evaluation'),
-    step: 0,
-    log: (m: string): void => void process.stderr.write(`${m}\n`),
-  };
+  const ctx = evaluationContext();
   const state = await evalTask.load(bytes, hparams, ctx);
   try {
     // Same length limit and unseen-source rule as validation; every pair that fits.

@@ -110,10 +110,9 @@ export class PostgresDatabase {
 
   /** One try: BEGIN, work, COMMIT; any failure rolls back. A broken connection is discarded. */
   private async attempt<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    // A connection that breaks while checked out emits 'error': the pool gives every client a
+    // no-op listener (connection.ts), and the failing query reports it.
     const client = await this.pool.connect();
-    // A connection that breaks while checked out emits 'error'; the failing query reports it.
-    const ignore = (): void => undefined;
-    client.on('error', ignore);
     let broken: Error | undefined;
     const tx: Queryable = {
       query: async <R extends object>(sql: string, params: readonly unknown[] = []) =>
@@ -133,7 +132,6 @@ export class PostgresDatabase {
       throw err;
     } finally {
       client.release(broken);
-      if (broken === undefined) client.off('error', ignore);
     }
   }
 }
