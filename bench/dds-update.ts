@@ -17,9 +17,9 @@ import {
   greedyAction,
   sarsaUpdate,
   type DdsHparams,
-} from '../src/agents/deep-double-sarsa.js';
-import { createRng } from '../src/core/rng.js';
-import { initBackend, type BackendPreference } from '../src/tfjs/backend.js';
+} from '../src/workloads/lunar-lander/agent/deep-double-sarsa.js';
+import { createRng } from '../src/engine/core/rng.js';
+import { initBackend, type BackendPreference } from '../src/workloads/tfjs/backend.js';
 
 const { values } = parseArgs({
   options: {

@@ -14,16 +14,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tfType from '@tensorflow/tfjs';
-import { createRng } from '../src/core/rng.js';
-import { initBackend } from '../src/tfjs/backend.js';
-import { sparseSoftmaxCrossEntropy } from '../src/tfjs/losses.js';
+import { createRng } from '../src/engine/core/rng.js';
+import { initBackend } from '../src/workloads/tfjs/backend.js';
+import { sparseSoftmaxCrossEntropy } from '../src/workloads/tfjs/losses.js';
 import {
   BatchSampler,
   gatherBatch,
   trainStep,
   trainableVariables,
   type ExampleArray,
-} from '../src/tfjs/train-loop.js';
+} from '../src/workloads/tfjs/train-loop.js';
 
 type WorkloadName = 'mlp' | 'cnn' | 'gru';
 

@@ -12,11 +12,11 @@ import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RevoluteJoint } from 'planck';
-import { createRng } from '../src/core/rng.js';
-import type { LunarLanderAction } from '../src/envs/lunar-lander/constants.js';
-import { heuristicAction } from '../src/envs/lunar-lander/heuristic.js';
-import { LegJoint } from '../src/envs/lunar-lander/leg-joint.js';
-import { LunarLander, type LunarLanderObservation } from '../src/envs/lunar-lander/lunar-lander.js';
+import { createRng } from '../src/engine/core/rng.js';
+import type { LunarLanderAction } from '../src/workloads/lunar-lander/env/constants.js';
+import { heuristicAction } from '../src/workloads/lunar-lander/env/heuristic.js';
+import { LegJoint } from '../src/workloads/lunar-lander/env/leg-joint.js';
+import { LunarLander, type LunarLanderObservation } from '../src/workloads/lunar-lander/env/lunar-lander.js';
 
 type Policy = (obs: LunarLanderObservation) => LunarLanderAction;
 

@@ -12,11 +12,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRng } from '../src/core/rng.js';
-import { createNmtTask, decodeOptions, evaluateMember } from '../src/tasks/nmt/nmt-task.js';
-import { parseTaskOptionSets } from '../src/cli/task-option-sets.js';
-import { parseNmtOptions } from '../src/tasks/nmt/options.js';
-import type { TaskContext } from '../src/tasks/task.js';
+import { createRng } from '../src/engine/core/rng.js';
+import { createNmtTask, decodeOptions, evaluateMember } from '../src/workloads/nmt/nmt-task.js';
+import { parseTaskOptionSets } from '../src/engine/cli/task-option-sets.js';
+import { parseNmtOptions } from '../src/workloads/nmt/options.js';
+import type { TaskContext } from '../src/engine/tasks/task.js';
 
 const { values } = parseArgs({
   options: {

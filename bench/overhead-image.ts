@@ -15,8 +15,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { measureWorkerOverhead } from './lib/worker-overhead.js';
-import { loadImageSplits } from '../src/tasks/image-classification/image-data.js';
-import { parseImageClassificationOptions } from '../src/tasks/image-classification/options.js';
+import { loadImageSplits } from '../src/workloads/image-classification/image-data.js';
+import { parseImageClassificationOptions } from '../src/workloads/image-classification/options.js';
 
 const { values } = parseArgs({
   options: {

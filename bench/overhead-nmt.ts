@@ -14,8 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { measureWorkerOverhead } from './lib/worker-overhead.js';
-import { loadRawSplits, prepareNmtData } from '../src/tasks/nmt/nmt-data.js';
-import { parseNmtOptions } from '../src/tasks/nmt/options.js';
+import { loadRawSplits, prepareNmtData } from '../src/workloads/nmt/nmt-data.js';
+import { parseNmtOptions } from '../src/workloads/nmt/options.js';
 
 const { values } = parseArgs({
   options: {

@@ -22,12 +22,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { createRng } from '../src/core/rng.js';
-import type { SearchSpace } from '../src/core/space-types.js';
-import { decide } from '../src/strategies/decide.js';
-import { openStore } from '../src/store/open-store.js';
-import { withSchema } from '../src/store/postgres/connection.js';
-import type { Store } from '../src/store/store.js';
+import { createRng } from '../src/engine/core/rng.js';
+import type { SearchSpace } from '../src/engine/core/space-types.js';
+import { decide } from '../src/engine/strategies/decide.js';
+import { openStore } from '../src/engine/store/open-store.js';
+import { withSchema } from '../src/engine/store/postgres/connection.js';
+import type { Store } from '../src/engine/store/store.js';
 
 const POPULATION = 256;
 const WARMUP_MS = 1_000;

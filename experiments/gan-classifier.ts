@@ -2,9 +2,9 @@
  * Train (or load) the cached CIFAR-10 score classifier of the GAN task and print its test
  * accuracy. Usage: node --import tsx experiments/gan-classifier.ts [steps] [backend]
  */
-import { loadCifar10 } from '../src/data/index.js';
-import { ensureScoreClassifier } from '../src/tasks/gan/ensure-classifier.js';
-import { initBackend, type BackendPreference } from '../src/tfjs/backend.js';
+import { loadCifar10 } from '../src/workloads/datasets/index.js';
+import { ensureScoreClassifier } from '../src/workloads/gan/ensure-classifier.js';
+import { initBackend, type BackendPreference } from '../src/workloads/tfjs/backend.js';
 
 const steps = Number(process.argv[2] ?? 3000);
 const backend = process.argv[3] as BackendPreference | undefined;

@@ -9,14 +9,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { bestMember } from '../src/core/schedule.js';
-import { loadCifar10 } from '../src/data/index.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import { ganFromCheckpoint, generateImages } from '../src/tasks/gan/gan-task.js';
-import { disposeGan } from '../src/tasks/gan/networks.js';
-import { encodePngRgb, imageGrid } from '../src/tasks/gan/png.js';
-import { initBackend } from '../src/tfjs/backend.js';
+import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { bestMember } from '../src/engine/core/schedule.js';
+import { loadCifar10 } from '../src/workloads/datasets/index.js';
+import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
+import { ganFromCheckpoint, generateImages } from '../src/workloads/gan/gan-task.js';
+import { disposeGan } from '../src/workloads/gan/networks.js';
+import { encodePngRgb, imageGrid } from '../src/workloads/gan/png.js';
+import { initBackend } from '../src/workloads/tfjs/backend.js';
 
 const { values } = parseArgs({
   options: {

@@ -24,27 +24,27 @@ import {
   sumFinalSteps,
   type MethodRun,
 } from './lib/run-method.js';
-import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { bestMember, scheduleOf } from '../src/core/schedule.js';
-import { loadCifar10, type ImageDataset } from '../src/data/index.js';
-import { classifierScore } from '../src/metrics/classifier-score.js';
-import { frechetDistance, gaussianFit } from '../src/metrics/frechet.js';
-import { svgLineChart, type LineSeries } from '../src/report/svg/line-chart.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { ResultRecord } from '../src/store/store.js';
-import { ensureScoreClassifier } from '../src/tasks/gan/ensure-classifier.js';
+import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { bestMember, scheduleOf } from '../src/engine/core/schedule.js';
+import { loadCifar10, type ImageDataset } from '../src/workloads/datasets/index.js';
+import { classifierScore } from '../src/workloads/gan/classifier-score.js';
+import { frechetDistance, gaussianFit } from '../src/workloads/gan/frechet.js';
+import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
+import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
+import type { ResultRecord } from '../src/engine/store/store.js';
+import { ensureScoreClassifier } from '../src/workloads/gan/ensure-classifier.js';
 import {
   GAN_BETA1,
   GAN_FIXED,
   ganFromCheckpoint,
   generateImages,
-} from '../src/tasks/gan/gan-task.js';
-import { pixelBatch } from '../src/tasks/gan/layers.js';
-import { disposeGan } from '../src/tasks/gan/networks.js';
-import { parseGanOptions } from '../src/tasks/gan/options.js';
-import { encodePngRgb, imageGrid, sideBySide } from '../src/tasks/gan/png.js';
-import { classify, defaultClassifierPath } from '../src/tasks/gan/score-classifier.js';
-import { initBackend } from '../src/tfjs/backend.js';
+} from '../src/workloads/gan/gan-task.js';
+import { pixelBatch } from '../src/workloads/gan/layers.js';
+import { disposeGan } from '../src/workloads/gan/networks.js';
+import { parseGanOptions } from '../src/workloads/gan/options.js';
+import { encodePngRgb, imageGrid, sideBySide } from '../src/workloads/gan/png.js';
+import { classify, defaultClassifierPath } from '../src/workloads/gan/score-classifier.js';
+import { initBackend } from '../src/workloads/tfjs/backend.js';
 
 const { values } = parseArgs({
   options: {

@@ -16,11 +16,11 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createRng } from '../src/core/rng.js';
-import type { Hparams } from '../src/core/types.js';
-import { svgLineChart } from '../src/report/svg/line-chart.js';
-import { createImageClassificationTask } from '../src/tasks/image-classification/image-classification-task.js';
-import { parseImageClassificationOptions } from '../src/tasks/image-classification/options.js';
+import { createRng } from '../src/engine/core/rng.js';
+import type { Hparams } from '../src/engine/core/types.js';
+import { svgLineChart } from '../src/engine/report/svg/line-chart.js';
+import { createImageClassificationTask } from '../src/workloads/image-classification/image-classification-task.js';
+import { parseImageClassificationOptions } from '../src/workloads/image-classification/options.js';
 
 interface Setting {
   readonly label: string;

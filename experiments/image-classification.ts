@@ -21,18 +21,18 @@ import {
   sumFinalSteps,
   type MethodRun,
 } from './lib/run-method.js';
-import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { bestMember, scheduleOf } from '../src/core/schedule.js';
-import { svgLineChart, type LineSeries } from '../src/report/svg/line-chart.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { LineageEvent, ResultRecord } from '../src/store/store.js';
+import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { bestMember, scheduleOf } from '../src/engine/core/schedule.js';
+import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
+import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
+import type { LineageEvent, ResultRecord } from '../src/engine/store/store.js';
 import {
   accuracy,
   createImageClassificationTask,
   IMAGE_CLASSIFICATION_FIXED,
   type ImageClassificationState,
-} from '../src/tasks/image-classification/image-classification-task.js';
-import { parseImageClassificationOptions } from '../src/tasks/image-classification/options.js';
+} from '../src/workloads/image-classification/image-classification-task.js';
+import { parseImageClassificationOptions } from '../src/workloads/image-classification/options.js';
 
 const { values } = parseArgs({
   options: {

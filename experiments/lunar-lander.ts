@@ -15,21 +15,21 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadAgent } from '../src/agents/deep-double-sarsa.js';
-import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { bestMember, scheduleOf, type Schedule } from '../src/core/schedule.js';
-import type { Hparams } from '../src/core/types.js';
-import { LunarLander } from '../src/envs/lunar-lander/lunar-lander.js';
-import { recordEpisode } from '../src/envs/lunar-lander/record-episode.js';
-import { renderEpisodeSvg } from '../src/envs/lunar-lander/render-svg.js';
-import { svgLineChart, type LineSeries } from '../src/report/svg/line-chart.js';
-import { openStore } from '../src/store/open-store.js';
-import type { LineageEvent, MemberRecord, ResultRecord } from '../src/store/store.js';
+import { loadAgent } from '../src/workloads/lunar-lander/agent/deep-double-sarsa.js';
+import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { bestMember, scheduleOf, type Schedule } from '../src/engine/core/schedule.js';
+import type { Hparams } from '../src/engine/core/types.js';
+import { LunarLander } from '../src/workloads/lunar-lander/env/lunar-lander.js';
+import { recordEpisode } from '../src/workloads/lunar-lander/env/record-episode.js';
+import { renderEpisodeSvg } from '../src/workloads/lunar-lander/env/render-svg.js';
+import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
+import { openStore } from '../src/engine/store/open-store.js';
+import type { LineageEvent, MemberRecord, ResultRecord } from '../src/engine/store/store.js';
 import {
   agentPolicy,
   evaluateAgent,
   TEST_FIRST_SEED,
-} from '../src/tasks/lunar-lander/lunar-lander-task.js';
+} from '../src/workloads/lunar-lander/lunar-lander-task.js';
 
 const { values } = parseArgs({
   options: {

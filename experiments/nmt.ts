@@ -24,21 +24,21 @@ import {
   sumFinalSteps,
   type MethodRun,
 } from './lib/run-method.js';
-import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { bestMember, scheduleOf } from '../src/core/schedule.js';
-import { svgLineChart, type LineSeries } from '../src/report/svg/line-chart.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
-import type { LineageEvent, ResultRecord } from '../src/store/store.js';
-import { loadTokenPairs, selectEvalSet, type EvalSet } from '../src/tasks/nmt/nmt-data.js';
+import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { bestMember, scheduleOf } from '../src/engine/core/schedule.js';
+import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
+import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
+import type { LineageEvent, ResultRecord } from '../src/engine/store/store.js';
+import { loadTokenPairs, selectEvalSet, type EvalSet } from '../src/workloads/nmt/nmt-data.js';
 import {
   createNmtTask,
   decodeOptions,
   evaluateMember,
   exampleTranslations,
   NMT_FIXED,
-} from '../src/tasks/nmt/nmt-task.js';
-import { parseNmtOptions } from '../src/tasks/nmt/options.js';
-import { parseTaskOptionSets } from '../src/cli/task-option-sets.js';
+} from '../src/workloads/nmt/nmt-task.js';
+import { parseNmtOptions } from '../src/workloads/nmt/options.js';
+import { parseTaskOptionSets } from '../src/engine/cli/task-option-sets.js';
 
 const { values } = parseArgs({
   options: {

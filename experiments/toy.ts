@@ -11,13 +11,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { createExperiment } from '../src/experiment/create-experiment.js';
-import { prepareExperiment } from '../src/experiment/prepare-experiment.js';
-import { svgLineChart, type LineSeries } from '../src/report/svg/line-chart.js';
-import { MemoryStore } from '../src/store/memory/memory-store.js';
-import type { ResultRecord } from '../src/store/store.js';
-import { runWorker } from '../src/worker/worker.js';
+import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { createExperiment } from '../src/engine/setup/create-experiment.js';
+import { prepareExperiment } from '../src/engine/setup/prepare-experiment.js';
+import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
+import { MemoryStore } from '../src/engine/store/memory/memory-store.js';
+import type { ResultRecord } from '../src/engine/store/store.js';
+import { runWorker } from '../src/engine/worker/worker.js';
 
 const { values } = parseArgs({
   options: {

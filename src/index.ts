@@ -8,46 +8,46 @@ export type {
   MemberView,
   Metrics,
   PopulationSnapshot,
-} from './core/types.js';
-export type { ParamSpec, SearchSpace } from './core/space-types.js';
-export { createRng, hashSeed, type Rng } from './core/rng.js';
+} from './engine/core/types.js';
+export type { ParamSpec, SearchSpace } from './engine/core/space-types.js';
+export { createRng, hashSeed, type Rng } from './engine/core/rng.js';
 export {
   PbtError,
   ConfigError,
   LeaseLostError,
   NotFoundError,
   CheckpointCorruptError,
-} from './core/errors.js';
-export { validateSpace, validateHparams, sampleHparams, gridForPopulation } from './core/space.js';
+} from './engine/core/errors.js';
+export { validateSpace, validateHparams, sampleHparams, gridForPopulation } from './engine/core/space.js';
 export {
   scheduleOf,
   bestMember,
   memberTimeline,
   type Schedule,
   type ScheduleSegment,
-} from './core/schedule.js';
+} from './engine/core/schedule.js';
 export {
   buildLineageGraph,
   renderLineageTree,
   renderLineageTimeline,
-} from './core/lineage-tree.js';
+} from './engine/core/lineage-tree.js';
 
-export * from './strategies/index.js';
+export * from './engine/strategies/index.js';
 
-export type { Task, TaskContext, TaskDefinition } from './tasks/task.js';
-export { registerTask, resolveTaskDefinition, builtInTaskNames } from './tasks/registry.js';
+export type { Task, TaskContext, TaskDefinition } from './engine/tasks/task.js';
+export { registerTask, resolveTaskDefinition, builtInTaskNames } from './engine/tasks/registry.js';
 
 export {
   parseExperimentConfig,
   type ExperimentConfig,
   type ExperimentConfigInput,
-} from './config/experiment-config.js';
+} from './engine/config/experiment-config.js';
 export {
   prepareExperiment,
   prepareStoredExperiment,
   type PreparedExperiment,
-} from './experiment/prepare-experiment.js';
-export { createExperiment } from './experiment/create-experiment.js';
+} from './engine/setup/prepare-experiment.js';
+export { createExperiment } from './engine/setup/create-experiment.js';
 
 export type {
   Store,
@@ -56,17 +56,17 @@ export type {
   ResultRecord,
   LineageEvent,
   Lease,
-} from './store/store.js';
-export { openStore } from './store/open-store.js';
-export { SqliteStore } from './store/sqlite/sqlite-store.js';
-export { MemoryStore } from './store/memory/memory-store.js';
+} from './engine/store/store.js';
+export { openStore } from './engine/store/open-store.js';
+export { SqliteStore } from './engine/store/sqlite/sqlite-store.js';
+export { MemoryStore } from './engine/store/memory/memory-store.js';
 
-export type { CheckpointStore } from './checkpoints/checkpoint-store.js';
-export { FilesystemCheckpointStore } from './checkpoints/filesystem-checkpoint-store.js';
+export type { CheckpointStore } from './engine/checkpoints/checkpoint-store.js';
+export { FilesystemCheckpointStore } from './engine/checkpoints/filesystem-checkpoint-store.js';
 
-export { runWorker, type WorkerOptions, type WorkerSummary } from './worker/worker.js';
-export { launchWorkers } from './worker/launcher.js';
+export { runWorker, type WorkerOptions, type WorkerSummary } from './engine/worker/worker.js';
+export { launchWorkers } from './engine/worker/launcher.js';
 
-export { buildReportModel } from './report/report-model.js';
-export { renderReportHtml } from './report/render-html.js';
-export { resultsToCsv } from './export/results-csv.js';
+export { buildReportModel } from './engine/report/report-model.js';
+export { renderReportHtml } from './engine/report/render-html.js';
+export { resultsToCsv } from './engine/export/results-csv.js';

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FilesystemCheckpointStore } from '../src/checkpoints/filesystem-checkpoint-store.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
 import { REPO, runCli, sleep, startCli, tempDir } from './helpers.js';
 
 const BUDGET = 400;

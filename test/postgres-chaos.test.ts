@@ -25,10 +25,10 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresCheckpointStore } from '../src/checkpoints/postgres-checkpoint-store.js';
-import { createRng } from '../src/core/rng.js';
-import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import type { LineageEvent, MemberRecord, ResultRecord } from '../src/store/store.js';
+import { PostgresCheckpointStore } from '../src/engine/checkpoints/postgres-checkpoint-store.js';
+import { createRng } from '../src/engine/core/rng.js';
+import { PostgresStore } from '../src/engine/store/postgres/postgres-store.js';
+import type { LineageEvent, MemberRecord, ResultRecord } from '../src/engine/store/store.js';
 import { PBT_BIN, runCli, sleep, tempDir } from './helpers.js';
 import {
   adminQuery,

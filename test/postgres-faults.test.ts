@@ -5,9 +5,9 @@
  * applied exactly once.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Decision } from '../src/core/types.js';
-import { PostgresStore } from '../src/store/postgres/postgres-store.js';
-import type { Lease, ReadyResult } from '../src/store/store.js';
+import type { Decision } from '../src/engine/core/types.js';
+import { PostgresStore } from '../src/engine/store/postgres/postgres-store.js';
+import type { Lease, ReadyResult } from '../src/engine/store/store.js';
 import { startFaultProxy, type FaultProxy } from './fixtures/pg-fault-proxy.js';
 import {
   adminQuery,

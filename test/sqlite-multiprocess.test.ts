@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LineageEvent, MemberRecord, ResultRecord } from '../src/store/store.js';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { LineageEvent, MemberRecord, ResultRecord } from '../src/engine/store/store.js';
+import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
 
 const WORKERS = 4;
 const MEMBERS = 8;

@@ -7,11 +7,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { FilesystemCheckpointStore } from '../../src/checkpoints/filesystem-checkpoint-store.js';
-import { createExperiment } from '../../src/experiment/create-experiment.js';
-import { prepareExperiment } from '../../src/experiment/prepare-experiment.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { runWorker, type ReadyPointTiming } from '../../src/worker/worker.js';
+import { FilesystemCheckpointStore } from '../../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { createExperiment } from '../../src/engine/setup/create-experiment.js';
+import { prepareExperiment } from '../../src/engine/setup/prepare-experiment.js';
+import { SqliteStore } from '../../src/engine/store/sqlite/sqlite-store.js';
+import { runWorker, type ReadyPointTiming } from '../../src/engine/worker/worker.js';
 
 export interface OverheadRunInput {
   readonly task: string;

@@ -1,5 +1,5 @@
-import { createRng } from '../../src/core/rng.js';
-import type { TaskContext } from '../../src/tasks/task.js';
+import { createRng } from '../../src/engine/core/rng.js';
+import type { TaskContext } from '../../src/engine/tasks/task.js';
 
 /**
  * The context for loading and scoring a finished member outside any run (an experiment script's

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import type { ResultRecord } from '../../src/store/store.js';
+import type { ResultRecord } from '../../src/engine/store/store.js';
 
 /** One method (pbt or a baseline) of an experiment script, run through the real CLI. */
 export interface MethodRun {

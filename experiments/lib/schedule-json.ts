@@ -1,4 +1,4 @@
-import type { Schedule } from '../../src/core/schedule.js';
+import type { Schedule } from '../../src/engine/core/schedule.js';
 
 /** A member's schedule as the experiments write it into summary.json. */
 export function scheduleJson(s: Schedule): unknown {

@@ -1,0 +1,87 @@
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
+import { runWorker } from '../../worker/worker.js';
+import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
+import { resolveStoreUrl } from './run.js';
+
+interface WorkerFlags {
+  store: string;
+  experiment?: string;
+  workerName?: string;
+  checkpoints?: string;
+  backend?: string;
+}
+
+/** Unreferenced checkpoints at least this old are removed when the experiment is finished. */
+const FINISHED_GC_MIN_AGE_MS = 10 * 60_000;
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'join an experiment as one worker process (on this or any machine that reaches the store)',
+    )
+    .option('--store <url>', 'population store URL', DEFAULT_STORE)
+    .option('-e, --experiment <id>', 'experiment id (default: the newest)')
+    .option('--worker-name <name>', 'name shown in leases and logs')
+    .option(
+      '--checkpoints <dir|postgres|url>',
+      'where checkpoints are, if it differs on this machine: a directory, postgres (the store database) or a postgres:// URL',
+    )
+    .option('--backend <name>', 'TensorFlow.js backend: node | wasm | cpu')
+    .action(async (flags: WorkerFlags) => {
+      const storeUrl = resolveStoreUrl(flags.store);
+      await withStore(storeUrl, async (store) => {
+        const experiment = await findExperiment(store, flags.experiment);
+        const stored = experiment.config as { taskOptions?: Record<string, unknown> };
+        const config = flags.backend
+          ? { ...stored, taskOptions: { ...stored.taskOptions, backend: flags.backend } }
+          : stored;
+        const prepared = await prepareStoredExperiment(config);
+        const workerId = `${flags.workerName ?? 'worker'}@${hostname()}:${process.pid}`;
+        const log = (m: string): void =>
+          void process.stderr.write(`${new Date().toISOString()} ${workerId} ${m}\n`);
+        const controller = new AbortController();
+        const stop = (): void => {
+          log('stop requested: releasing the member at the next safe point');
+          controller.abort();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        log(`joined experiment ${experiment.id} (task ${experiment.task})`);
+        // `checkpoints: postgres` means this worker's own --store database.
+        const checkpoints = checkpointsOf(experiment, flags.checkpoints, storeUrl);
+        try {
+          const summary = await runWorker({
+            store,
+            checkpoints,
+            experimentId: experiment.id,
+            config: prepared.config,
+            task: prepared.task,
+            space: prepared.space,
+            seed: experiment.seed,
+            workerId,
+            log,
+            signal: controller.signal,
+          });
+          log(
+            `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
+          );
+          if (summary.stoppedBy === 'finished') {
+            // With only remote workers nobody else cleans up. Keep anything younger than the
+            // store's retry window: a checkpoint written before a database outage may still be
+            // about to be referenced.
+            const gc = await checkpoints.gc(
+              await store.referencedCheckpoints(),
+              FINISHED_GC_MIN_AGE_MS,
+              Date.now(),
+            );
+            if (gc.deleted > 0) log(`removed ${gc.deleted} unreferenced checkpoints`);
+          }
+        } finally {
+          await checkpoints.close?.();
+        }
+      });
+    });
+}

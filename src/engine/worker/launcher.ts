@@ -1,0 +1,96 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where the `pbt` entry script lives, for forking worker processes. */
+const PBT_BIN = fileURLToPath(new URL('../../../bin/pbt.js', import.meta.url));
+
+export interface LaunchOptions {
+  readonly storeUrl: string;
+  readonly experimentId: string;
+  readonly workers: number;
+  /** One log file per worker here. */
+  readonly logDir: string;
+  /** Restart a worker that died abnormally (crash, SIGKILL), at most this many times in all. */
+  readonly maxRestarts?: number;
+  readonly onEvent?: (message: string) => void;
+  /** Extra arguments for every `pbt worker` (e.g. --backend). */
+  readonly extraArgs?: readonly string[];
+}
+
+export interface LaunchedWorkers {
+  readonly pids: () => number[];
+  /** Resolves when every worker exited and none is being restarted. */
+  readonly done: Promise<void>;
+  /** Ask every worker to stop cleanly (SIGTERM); kill the stragglers after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Start W local `pbt worker` processes for one experiment. A worker that exits with an error or
+ * is killed is restarted (its member's lease expires and any worker resumes it from its last
+ * checkpoint), so one crash never stalls the run.
+ */
+export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
+  mkdirSync(opts.logDir, { recursive: true });
+  const children = new Map<number, ChildProcess>();
+  let restartsLeft = opts.maxRestarts ?? opts.workers * 3;
+  let stopping = false;
+  let resolveDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  const start = (slot: number): void => {
+    const log = openSync(path.join(opts.logDir, `worker-${slot}.log`), 'a');
+    const child = fork(
+      PBT_BIN,
+      [
+        'worker',
+        '--store',
+        opts.storeUrl,
+        '--experiment',
+        opts.experimentId,
+        '--worker-name',
+        `local-${slot}`,
+        ...(opts.extraArgs ?? []),
+      ],
+      { stdio: ['ignore', log, log, 'ipc'] },
+    );
+    children.set(slot, child);
+    child.on('exit', (code, signal) => {
+      children.delete(slot);
+      const abnormal =
+        code !== 0 || (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGINT');
+      // Exit code 2 is a configuration error: restarting would fail the same way.
+      if (abnormal && !stopping && restartsLeft > 0 && code !== 2) {
+        restartsLeft -= 1;
+        opts.onEvent?.(
+          `worker ${slot} (pid ${child.pid}) exited (${signal ?? `code ${code}`}); restarting it`,
+        );
+        start(slot);
+        return;
+      }
+      if (abnormal && !stopping)
+        opts.onEvent?.(`worker ${slot} exited (${signal ?? `code ${code}`}); no restarts left`);
+      if (children.size === 0) resolveDone();
+    });
+  };
+  for (let slot = 0; slot < opts.workers; slot++) start(slot);
+  if (opts.workers === 0) resolveDone();
+
+  return {
+    pids: () => [...children.values()].map((c) => c.pid ?? -1),
+    done,
+    async stop(graceMs = 15_000) {
+      stopping = true;
+      for (const c of children.values()) c.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        for (const c of children.values()) c.kill('SIGKILL');
+      }, graceMs);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
