@@ -16,7 +16,10 @@ import { createRng } from '../src/engine/core/rng.js';
 import type { LunarLanderAction } from '../src/workloads/lunar-lander/env/constants.js';
 import { heuristicAction } from '../src/workloads/lunar-lander/env/heuristic.js';
 import { LegJoint } from '../src/workloads/lunar-lander/env/leg-joint.js';
-import { LunarLander, type LunarLanderObservation } from '../src/workloads/lunar-lander/env/lunar-lander.js';
+import {
+  LunarLander,
+  type LunarLanderObservation,
+} from '../src/workloads/lunar-lander/env/lunar-lander.js';
 
 type Policy = (obs: LunarLanderObservation) => LunarLanderAction;
 

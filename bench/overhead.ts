@@ -18,10 +18,11 @@ import { createExperiment } from '../src/engine/setup/create-experiment.js';
 import { prepareExperiment } from '../src/engine/setup/prepare-experiment.js';
 import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
 import { runWorker, type ReadyPointTiming } from '../src/engine/worker/worker.js';
+import { builtInTaskRegistry } from '../src/workloads/index.js';
 
 async function measure(raw: Record<string, unknown>): Promise<ReadyPointTiming[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pbt-bench-overhead-'));
-  const prepared = await prepareExperiment({ task: 'toy', ...raw });
+  const prepared = await prepareExperiment({ task: 'toy', ...raw }, builtInTaskRegistry());
   const store = new SqliteStore(path.join(dir, 'pbt.db'));
   const exp = await createExperiment(store, prepared);
   const timings: ReadyPointTiming[] = [];

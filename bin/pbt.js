@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { register } from 'tsx/esm/api';
 
 register();
-const source = new URL('../src/engine/cli/main.ts', import.meta.url);
-const entry = existsSync(source) ? source : new URL('../dist/engine/cli/main.js', import.meta.url);
+const source = new URL('../src/main.ts', import.meta.url);
+const entry = existsSync(source) ? source : new URL('../dist/main.js', import.meta.url);
 const { main } = await import(entry.href);
 process.exitCode = await main(process.argv);

@@ -18,6 +18,7 @@ import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-cha
 import { MemoryStore } from '../src/engine/store/memory/memory-store.js';
 import type { ResultRecord } from '../src/engine/store/store.js';
 import { runWorker } from '../src/engine/worker/worker.js';
+import { builtInTaskRegistry } from '../src/workloads/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,13 +71,16 @@ interface RunSummary {
 }
 
 async function runOnce(overrides: Record<string, unknown>, seed: number): Promise<RunSummary> {
-  const prepared = await prepareExperiment({
-    task: 'toy',
-    taskOptions: { lr: LR },
-    seed,
-    ready: { every: 4 },
-    ...overrides,
-  });
+  const prepared = await prepareExperiment(
+    {
+      task: 'toy',
+      taskOptions: { lr: LR },
+      seed,
+      ready: { every: 4 },
+      ...overrides,
+    },
+    builtInTaskRegistry(),
+  );
   const store = new MemoryStore();
   const exp = await createExperiment(store, prepared, 0);
   await runWorker({

@@ -18,7 +18,12 @@ export {
   NotFoundError,
   CheckpointCorruptError,
 } from './engine/core/errors.js';
-export { validateSpace, validateHparams, sampleHparams, gridForPopulation } from './engine/core/space.js';
+export {
+  validateSpace,
+  validateHparams,
+  sampleHparams,
+  gridForPopulation,
+} from './engine/core/space.js';
 export {
   scheduleOf,
   bestMember,
@@ -35,7 +40,13 @@ export {
 export * from './engine/strategies/index.js';
 
 export type { Task, TaskContext, TaskDefinition } from './engine/tasks/task.js';
-export { registerTask, resolveTaskDefinition, builtInTaskNames } from './engine/tasks/registry.js';
+export {
+  TaskRegistry,
+  isTaskModulePath,
+  type TaskCatalog,
+  type TaskLoader,
+} from './engine/tasks/registry.js';
+export { builtInTasks, builtInTaskRegistry } from './workloads/index.js';
 
 export {
   parseExperimentConfig,

@@ -12,6 +12,7 @@ import { createExperiment } from '../../src/engine/setup/create-experiment.js';
 import { prepareExperiment } from '../../src/engine/setup/prepare-experiment.js';
 import { SqliteStore } from '../../src/engine/store/sqlite/sqlite-store.js';
 import { runWorker, type ReadyPointTiming } from '../../src/engine/worker/worker.js';
+import { builtInTaskRegistry } from '../../src/workloads/index.js';
 
 export interface OverheadRunInput {
   readonly task: string;
@@ -34,13 +35,16 @@ export async function measureWorkerOverhead(
 ): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(path.join(tmpdir(), `pbt-bench-overhead-${input.task}-`));
   try {
-    const prepared = await prepareExperiment({
-      task: input.task,
-      taskOptions: input.taskOptions,
-      population: input.population,
-      budget: { steps: input.budget },
-      ready: { every: input.ready },
-    });
+    const prepared = await prepareExperiment(
+      {
+        task: input.task,
+        taskOptions: input.taskOptions,
+        population: input.population,
+        budget: { steps: input.budget },
+        ready: { every: input.ready },
+      },
+      builtInTaskRegistry(),
+    );
     const store = new SqliteStore(path.join(dir, 'pbt.db'));
     const exp = await createExperiment(store, prepared);
     const timings: ReadyPointTiming[] = [];

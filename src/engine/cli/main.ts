@@ -1,12 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, PbtError } from '../core/errors.js';
+import type { TaskRegistry } from '../tasks/registry.js';
 import { registerResume } from './commands/resume.js';
 import { registerRun } from './commands/run.js';
 import { registerWorker } from './commands/worker.js';
 import { registerResultCommands } from './commands/results.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (config, flags), 130 stopped by Ctrl-C. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * The engine's CLI. `tasks` says which tasks it knows by name: the `pbt` command passes the
+ * built-in workloads (src/main.ts); the engine itself imports none.
+ */
+export async function main(argv: readonly string[], tasks: TaskRegistry): Promise<number> {
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const out = (text: string): void =>
     void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -15,10 +20,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Population Based Training for Node.js')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerRun(program, log);
+  registerRun(program, log, tasks);
   registerResume(program, log);
-  registerWorker(program);
-  registerResultCommands(program, out);
+  registerWorker(program, tasks);
+  registerResultCommands(program, out, tasks);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -12,7 +12,7 @@ import type { Hparams } from '../core/types.js';
 import { validateExploitConfig } from '../strategies/exploit.js';
 import { validateExploreConfig } from '../strategies/explore.js';
 import { gridSize, initialPopulation } from '../strategies/initial-population.js';
-import { isTaskModulePath, resolveTaskDefinition } from '../tasks/registry.js';
+import { isTaskModulePath, type TaskRegistry } from '../tasks/registry.js';
 import type { Task, TaskDefinition } from '../tasks/task.js';
 
 /** A validated config with its task built: what both `pbt run` and every worker need. */
@@ -30,6 +30,7 @@ export interface PreparedExperiment {
  */
 export async function prepareExperiment(
   raw: Record<string, unknown>,
+  tasks: TaskRegistry,
   cwd = process.cwd(),
 ): Promise<PreparedExperiment> {
   const taskRef = raw.task;
@@ -38,7 +39,7 @@ export async function prepareExperiment(
       'task: required: a built-in task name (see `pbt tasks`) or a module path',
     ]);
   }
-  const definition = await resolveTaskDefinition(taskRef, cwd);
+  const definition = await tasks.resolve(taskRef, cwd);
   const merged = mergeConfig(definition.defaults ?? {}, raw);
   if (isTaskModulePath(taskRef)) merged.task = path.resolve(cwd, taskRef);
   const config = parseExperimentConfig(merged);
@@ -46,9 +47,12 @@ export async function prepareExperiment(
 }
 
 /** Rebuild the task of a stored (already validated) config, e.g. in a worker process. */
-export async function prepareStoredExperiment(storedConfig: unknown): Promise<PreparedExperiment> {
+export async function prepareStoredExperiment(
+  storedConfig: unknown,
+  tasks: TaskRegistry,
+): Promise<PreparedExperiment> {
   const config = parseExperimentConfig(storedConfig, 'stored experiment config');
-  const definition = await resolveTaskDefinition(config.task);
+  const definition = await tasks.resolve(config.task);
   return buildTask(config, definition);
 }
 

@@ -3,52 +3,65 @@ import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../core/errors.js';
 import type { Task, TaskDefinition } from './task.js';
 
+/** Lazily loads a task definition, so that `pbt run toy` never loads TensorFlow.js. */
+export type TaskLoader = () => Promise<TaskDefinition<never>>;
+
+/** Task definitions by name, e.g. the built-in workloads (`src/workloads/index.ts`). */
+export type TaskCatalog = Readonly<Record<string, TaskLoader>>;
+
 /**
- * Built-in tasks by name, imported lazily so that `pbt run toy` never loads TensorFlow.js.
- * Other tasks register here as they land.
+ * The tasks a process knows by name: a read-only catalog of built-ins given at construction
+ * (the engine itself knows no workload) and the tasks a library user registers, kept apart so
+ * that registering never changes the built-in table.
  */
-const builtIn: Record<string, () => Promise<TaskDefinition<never>>> = {
-  gan: async () => (await import('../../workloads/gan/gan-task.js')).ganTaskDefinition as TaskDefinition<never>,
-  toy: async () => (await import('../../workloads/toy/toy-task.js')).toyTaskDefinition as TaskDefinition<never>,
-  'lunar-lander': async () =>
-    (await import('../../workloads/lunar-lander/lunar-lander-task.js'))
-      .lunarLanderTaskDefinition as TaskDefinition<never>,
-  'image-classification': async () =>
-    (await import('../../workloads/image-classification/image-classification-task.js'))
-      .imageClassificationTaskDefinition as TaskDefinition<never>,
-  nmt: async () => (await import('../../workloads/nmt/nmt-task.js')).nmtTaskDefinition as TaskDefinition<never>,
-};
+export class TaskRegistry {
+  private readonly registered = new Map<string, TaskDefinition<never>>();
 
-export function builtInTaskNames(): string[] {
-  return Object.keys(builtIn).sort();
-}
+  constructor(private readonly builtIns: TaskCatalog = {}) {}
 
-/** Make a task available by name (library users with their own task collections). */
-export function registerTask(definition: TaskDefinition<never>): void {
-  builtIn[definition.name] = () => Promise.resolve(definition);
+  builtInNames(): string[] {
+    return Object.keys(this.builtIns).sort();
+  }
+
+  /** Every name this registry resolves: built-ins, then registered tasks. */
+  names(): string[] {
+    return [...this.builtInNames(), ...[...this.registered.keys()].sort()];
+  }
+
+  /** Make a task available by name (library users with their own task collections). */
+  register(definition: TaskDefinition<never>): void {
+    if (Object.hasOwn(this.builtIns, definition.name)) {
+      throw new ConfigError(
+        `cannot register task "${definition.name}": a built-in task has that name; choose another name`,
+      );
+    }
+    this.registered.set(definition.name, definition);
+  }
+
+  /**
+   * Resolve a task reference: a known name or a module path. A module exports a
+   * TaskDefinition (`export default` or `export const task`), or a Task object, or a factory
+   * function `(options) => Task`.
+   */
+  async resolve(ref: string, cwd = process.cwd()): Promise<TaskDefinition<never>> {
+    const loader = Object.hasOwn(this.builtIns, ref) ? this.builtIns[ref] : undefined;
+    if (loader) return loader();
+    const registered = this.registered.get(ref);
+    if (registered) return registered;
+    if (!isTaskModulePath(ref)) {
+      throw new ConfigError(
+        `unknown task "${ref}": known tasks are ${this.names().join(', ') || '(none)'}; a task module is given as a path (e.g. ./my-task.ts)`,
+      );
+    }
+    return loadTaskModule(path.resolve(cwd, ref));
+  }
 }
 
 /** A task reference that names a module file rather than a built-in task. */
 export const isTaskModulePath = (ref: string): boolean =>
   ref.startsWith('.') || ref.startsWith('/') || /\.(m?[jt]s|cjs)$/.test(ref);
 
-/**
- * Resolve a task reference: a built-in name or a module path. A module exports a
- * TaskDefinition (`export default` or `export const task`), or a Task object, or a factory
- * function `(options) => Task`.
- */
-export async function resolveTaskDefinition(
-  ref: string,
-  cwd = process.cwd(),
-): Promise<TaskDefinition<never>> {
-  const loader = builtIn[ref];
-  if (loader) return loader();
-  if (!isTaskModulePath(ref)) {
-    throw new ConfigError(
-      `unknown task "${ref}": built-in tasks are ${builtInTaskNames().join(', ')}; a task module is given as a path (e.g. ./my-task.ts)`,
-    );
-  }
-  const file = path.resolve(cwd, ref);
+async function loadTaskModule(file: string): Promise<TaskDefinition<never>> {
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

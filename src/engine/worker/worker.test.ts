@@ -9,13 +9,14 @@ import { MemoryStore } from '../store/memory/memory-store.js';
 import type { Store } from '../store/store.js';
 import type { Task } from '../tasks/task.js';
 import { runWorker, type WorkerOptions } from './worker.js';
+import { builtInTaskRegistry } from '../../workloads/index.js';
 
 const checkpointsDir = (): string => mkdtempSync(path.join(tmpdir(), 'pbt-worker-'));
 
 async function setUp(
   raw: Record<string, unknown>,
 ): Promise<{ store: Store; prepared: PreparedExperiment; id: string; options: WorkerOptions }> {
-  const prepared = await prepareExperiment({ task: 'toy', ...raw });
+  const prepared = await prepareExperiment({ task: 'toy', ...raw }, builtInTaskRegistry());
   const store = new MemoryStore();
   const exp = await createExperiment(store, prepared, 1_000);
   const options: WorkerOptions = {

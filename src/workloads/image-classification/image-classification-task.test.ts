@@ -12,6 +12,7 @@ import {
 } from './image-classification-task.js';
 import { parseImageClassificationOptions } from './options.js';
 import { syntheticSplits, testContext } from './test-fixtures.js';
+import { builtInTaskRegistry } from '../index.js';
 
 beforeAll(async () => {
   await initBackend('wasm');
@@ -203,10 +204,13 @@ describe('image-classification options and defaults', () => {
   });
 
   it("the registered task's defaults are the report's setting and build without loading data", async () => {
-    const prepared = await prepareExperiment({
-      task: 'image-classification',
-      taskOptions: { dataset: 'cifar10', dataPath: '/nonexistent' },
-    });
+    const prepared = await prepareExperiment(
+      {
+        task: 'image-classification',
+        taskOptions: { dataset: 'cifar10', dataPath: '/nonexistent' },
+      },
+      builtInTaskRegistry(),
+    );
     const c = prepared.config;
     expect(c.population).toBe(10);
     expect(c.budget.steps).toBe(50_000);
@@ -234,11 +238,14 @@ describe('image-classification options and defaults', () => {
         }
       } else expect(d.kind).toBe('continue');
     }
-    const fixed = await prepareExperiment({
-      task: 'image-classification',
-      method: 'fixed',
-      population: 3,
-    });
+    const fixed = await prepareExperiment(
+      {
+        task: 'image-classification',
+        method: 'fixed',
+        population: 3,
+      },
+      builtInTaskRegistry(),
+    );
     expect(initialMembers(fixed)).toEqual([
       IMAGE_CLASSIFICATION_FIXED,
       IMAGE_CLASSIFICATION_FIXED,

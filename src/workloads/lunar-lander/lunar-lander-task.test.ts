@@ -8,13 +8,13 @@ import { createExperiment } from '../../engine/setup/create-experiment.js';
 import { prepareExperiment } from '../../engine/setup/prepare-experiment.js';
 import { MemoryStore } from '../../engine/store/memory/memory-store.js';
 import { runWorker } from '../../engine/worker/worker.js';
-import { resolveTaskDefinition } from '../../engine/tasks/registry.js';
 import type { TaskContext } from '../../engine/tasks/task.js';
 import {
   createLunarLanderTask,
   LUNAR_LANDER_FIXED_HPARAMS,
   lunarLanderTaskDefinition,
 } from './lunar-lander-task.js';
+import { builtInTaskRegistry } from '../index.js';
 
 const ctx = (step: number, seed = 42): TaskContext => ({
   experimentId: 'test',
@@ -32,7 +32,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equa
 
 describe('lunar-lander task', () => {
   it('is registered with the report’s defaults', async () => {
-    const def = await resolveTaskDefinition('lunar-lander');
+    const def = await builtInTaskRegistry().resolve('lunar-lander');
     expect(def.name).toBe('lunar-lander');
     expect(def.defaults).toMatchObject({
       population: 20,
@@ -94,14 +94,17 @@ describe('lunar-lander task', () => {
   });
 
   it('runs PBT end to end through the worker, exploiting with its own checkpoints', async () => {
-    const prepared = await prepareExperiment({
-      task: 'lunar-lander',
-      taskOptions: { evalEpisodes: 1, maxEpisodeSteps: 100, hidden: [16] },
-      population: 4,
-      budget: { steps: 6 },
-      ready: { every: 2 },
-      exploit: { kind: 'truncation', bottom: 1, top: 1 },
-    });
+    const prepared = await prepareExperiment(
+      {
+        task: 'lunar-lander',
+        taskOptions: { evalEpisodes: 1, maxEpisodeSteps: 100, hidden: [16] },
+        population: 4,
+        budget: { steps: 6 },
+        ready: { every: 2 },
+        exploit: { kind: 'truncation', bottom: 1, top: 1 },
+      },
+      builtInTaskRegistry(),
+    );
     const store = new MemoryStore();
     const exp = await createExperiment(store, prepared, 0);
     const summary = await runWorker({

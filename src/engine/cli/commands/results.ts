@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { scheduleOf, bestMember } from '../../core/schedule.js';
 import { PbtError } from '../../core/errors.js';
 import { formatHparams } from '../../core/lineage-tree.js';
-import { builtInTaskNames, resolveTaskDefinition } from '../../tasks/registry.js';
+import type { TaskRegistry } from '../../tasks/registry.js';
 import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { formatScore, progressOf } from '../progress.js';
 import { parseExperimentConfig } from '../../config/experiment-config.js';
@@ -15,7 +15,7 @@ import { resolveStoreUrl } from './run.js';
 type Out = (text: string) => void;
 
 /** Read-only commands over the store: they never change an experiment. */
-export function registerResultCommands(program: Command, out: Out): void {
+export function registerResultCommands(program: Command, out: Out, tasks: TaskRegistry): void {
   const storeOption = ['--store <url>', 'population store URL', DEFAULT_STORE] as const;
 
   program
@@ -195,8 +195,8 @@ export function registerResultCommands(program: Command, out: Out): void {
     .command('tasks')
     .description('the built-in tasks')
     .action(async () => {
-      for (const name of builtInTaskNames()) {
-        const def = await resolveTaskDefinition(name);
+      for (const name of tasks.names()) {
+        const def = await tasks.resolve(name);
         out(`${name.padEnd(22)} ${def.description}`);
       }
     });

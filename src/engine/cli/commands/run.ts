@@ -10,6 +10,7 @@ import {
 import { ConfigError } from '../../core/errors.js';
 import { redactPassword } from '../../store/postgres/connection.js';
 import { createExperiment, newExperimentId } from '../../setup/create-experiment.js';
+import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareExperiment } from '../../setup/prepare-experiment.js';
 import { DEFAULT_STORE, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
@@ -36,7 +37,11 @@ interface RunFlags {
   dataset?: string;
 }
 
-export function registerRun(program: Command, log: (line: string) => void): void {
+export function registerRun(
+  program: Command,
+  log: (line: string) => void,
+  tasks: TaskRegistry,
+): void {
   program
     .command('run')
     .description('create an experiment and run it with local worker processes')
@@ -82,8 +87,8 @@ export function registerRun(program: Command, log: (line: string) => void): void
       if (baselines.length > 0 && raw.group === undefined)
         raw.group = newExperimentId('compare', Date.now());
       // Validate every run before creating any, so a bad baseline config creates nothing.
-      const runs = [await prepareExperiment(raw)];
-      for (const method of baselines) runs.push(await prepareExperiment({ ...raw, method }));
+      const runs = [await prepareExperiment(raw, tasks)];
+      for (const method of baselines) runs.push(await prepareExperiment({ ...raw, method }, tasks));
       const storeUrl = resolveStoreUrl(flags.store ?? runs[0]?.config.store ?? DEFAULT_STORE);
       for (const { config } of runs) assertCheckpointSetting(config.checkpoints, storeUrl);
       await withStore(storeUrl, async (store) => {

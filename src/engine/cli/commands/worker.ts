@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
+import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
 import { runWorker } from '../../worker/worker.js';
 import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
@@ -16,7 +17,7 @@ interface WorkerFlags {
 /** Unreferenced checkpoints at least this old are removed when the experiment is finished. */
 const FINISHED_GC_MIN_AGE_MS = 10 * 60_000;
 
-export function registerWorker(program: Command): void {
+export function registerWorker(program: Command, tasks: TaskRegistry): void {
   program
     .command('worker')
     .description(
@@ -38,7 +39,7 @@ export function registerWorker(program: Command): void {
         const config = flags.backend
           ? { ...stored, taskOptions: { ...stored.taskOptions, backend: flags.backend } }
           : stored;
-        const prepared = await prepareStoredExperiment(config);
+        const prepared = await prepareStoredExperiment(config, tasks);
         const workerId = `${flags.workerName ?? 'worker'}@${hostname()}:${process.pid}`;
         const log = (m: string): void =>
           void process.stderr.write(`${new Date().toISOString()} ${workerId} ${m}\n`);
