@@ -31,6 +31,12 @@ import { PostgresStore } from '../src/engine/store/postgres/postgres-store.js';
 import type { LineageEvent, MemberRecord, ResultRecord } from '../src/engine/store/store.js';
 import { PBT_BIN, runCli, sleep, tempDir } from './helpers.js';
 import {
+  expectEveryMemberDone,
+  expectLineageConsistent,
+  expectOneResultPerReadyPoint,
+  referencedCheckpoints,
+} from './fixtures/run-invariants.js';
+import {
   adminQuery,
   dropSchema,
   schemaUrl,
@@ -251,61 +257,20 @@ if (server.url === undefined) {
     }
 
     it('brings every member to its budget', () => {
-      expect(members).toHaveLength(POPULATION);
-      expect(members.map((m) => [m.status, m.step, m.leaseOwner])).toEqual(
-        members.map(() => ['done', BUDGET, null]),
-      );
+      expectEveryMemberDone({ members, results, lineage }, POPULATION, BUDGET);
     });
 
     it('records exactly one result per member and ready point, none missing, none twice', () => {
-      const readyPoints = Array.from({ length: BUDGET / READY }, (_, i) => (i + 1) * READY);
-      for (const m of members) {
-        const steps = results.filter((r) => r.memberId === m.id).map((r) => r.step);
-        expect(steps, `member ${m.id}`).toEqual(readyPoints);
-      }
-      expect(results.every((r) => r.error === null && r.checkpoint !== null)).toBe(true);
+      expectOneResultPerReadyPoint({ members, results, lineage }, BUDGET, READY);
     });
 
     it('keeps the lineage consistent with the results', () => {
       expect(lineage.length).toBeGreaterThan(0);
-      const resultAt = (member: number, step: number): ResultRecord | undefined =>
-        results.find((r) => r.memberId === member && r.step === step);
-      const seen = new Set<string>();
-      for (const e of lineage) {
-        const at = `${e.memberId}@${e.step}`;
-        expect(seen.has(at), `two decisions for ${at}`).toBe(false);
-        seen.add(at);
-        expect(e.donor).not.toBe(e.memberId);
-        // The member decided after its ready point, with the hyperparameters it had trained with…
-        const own = resultAt(e.memberId, e.step);
-        expect(own, `result of ${at}`).toBeDefined();
-        expect(e.oldHparams).toEqual(own?.hparams);
-        // …and trained its next segment with the new ones.
-        expect(resultAt(e.memberId, e.step + READY)?.hparams).toEqual(e.newHparams);
-        // The donor held that checkpoint at that step: its own, or one it had exploited.
-        const donorHad = [
-          resultAt(e.donor, e.donorStep)?.checkpoint,
-          ...lineage
-            .filter((d) => d.memberId === e.donor && d.step === e.donorStep && d.id < e.id)
-            .map((d) => d.donorCheckpoint),
-        ];
-        expect(donorHad, `donor checkpoint of ${at}`).toContain(e.donorCheckpoint);
-      }
-      // Each member ends with the hyperparameters and checkpoint of its last result.
-      for (const m of members) {
-        const last = resultAt(m.id, BUDGET);
-        expect(m.hparams).toEqual(last?.hparams);
-        expect(m.checkpoint).toBe(last?.checkpoint);
-      }
+      expectLineageConsistent({ members, results, lineage }, BUDGET, READY);
     });
 
     it('verifies every checkpoint a member, result or lineage event names', async () => {
-      const keys = new Set<string>([
-        ...members.map((m) => m.checkpoint ?? ''),
-        ...results.map((r) => r.checkpoint ?? ''),
-        ...lineage.map((e) => e.donorCheckpoint),
-      ]);
-      keys.delete('');
+      const keys = referencedCheckpoints({ members, results, lineage });
       const checkpoints = new PostgresCheckpointStore(url);
       try {
         for (const key of keys) {
