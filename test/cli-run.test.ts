@@ -1,26 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
 import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
-import { REPO, runCli, sleep, startCli, tempDir } from './helpers.js';
+import { REPO, runCli, sleep, startCli, tempDir, workerPids } from './helpers.js';
 
 const BUDGET = 400;
 const POPULATION = 4;
-
-/** Pids of the `pbt worker` processes a `pbt run` forked (not its other children, e.g. esbuild). */
-function workerPids(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => / worker --store /.test(line))
-      .map((line) => Number.parseInt(line.trim(), 10))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
 
 describe('pbt run with real worker processes on a real SQLite file', () => {
   it('survives a SIGKILLed worker: every member completes, results are not duplicated, lineage is consistent', async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,3 +38,26 @@ export const runCli = (args: readonly string[], cwd: string): Promise<CliResult>
   startCli(args, cwd).result;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Pids of the `pbt worker` processes a `pbt run` forked (not its other children, e.g. esbuild). */
+export function workerPids(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => / worker --store /.test(line))
+      .map((line) => Number.parseInt(line.trim(), 10))
+      .filter((n) => n > 0);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a process is still alive (signal 0 checks without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
