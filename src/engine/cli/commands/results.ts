@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { scheduleOf, bestMember } from '../../core/schedule.js';
-import { PbtError } from '../../core/errors.js';
+import { ConfigError, PbtError } from '../../core/errors.js';
 import { formatHparams } from '../../core/lineage-tree.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
@@ -150,7 +150,7 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
     .action(
       async (id: string | undefined, flags: { store: string; format: string; out?: string }) => {
         if (flags.format !== 'json' && flags.format !== 'csv')
-          throw new PbtError('CONFIG', `--format must be json or csv, got "${flags.format}"`);
+          throw new ConfigError(`--format must be json or csv, got "${flags.format}"`);
         await withStore(resolveStoreUrl(flags.store), async (store) => {
           const e = await findExperiment(store, id);
           const [members, results, lineage] = await Promise.all([
