@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { EXIT } from '../exit-status.js';
 import { PbtError } from '../../core/errors.js';
 import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
-import { backendArgs, resolveStoreUrl } from './run.js';
+import { resolveStoreUrl } from '../../store/store-url.js';
+import { backendArgs } from './run.js';
 
 export function registerResume(program: Command, log: (line: string) => void): void {
   program
@@ -38,7 +40,7 @@ export function registerResume(program: Command, log: (line: string) => void): v
             log,
             backendArgs(flags),
           );
-          if (outcome.status === 'stopped') process.exitCode = 130;
+          if (outcome.status === 'stopped') process.exitCode = EXIT.stopped;
         });
       },
     );

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { EXIT } from '../exit-status.js';
 import { parse as parseYaml } from 'yaml';
 import {
   assertCheckpointSetting,
   isDatabaseCheckpoints,
 } from '../../checkpoints/open-checkpoint-store.js';
 import { ConfigError } from '../../core/errors.js';
-import { redactPassword } from '../../store/postgres/connection.js';
+import { redactPassword, resolveStoreUrl } from '../../store/store-url.js';
 import { createExperiment, newExperimentId } from '../../setup/create-experiment.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareExperiment } from '../../setup/prepare-experiment.js';
@@ -116,7 +117,7 @@ export function registerRun(
             backendArgs(flags),
           );
           if (outcome.status === 'stopped') {
-            process.exitCode = 130;
+            process.exitCode = EXIT.stopped;
             return;
           }
         }
@@ -148,13 +149,6 @@ function parseBaselines(text: string | undefined): string[] {
 
 export function backendArgs(flags: { backend?: string }): string[] {
   return flags.backend ? ['--backend', flags.backend] : [];
-}
-
-/** Relative SQLite paths are made absolute so every worker process opens the same file. */
-export function resolveStoreUrl(url: string): string {
-  if (url.startsWith('sqlite:')) return `sqlite:${path.resolve(url.slice('sqlite:'.length))}`;
-  if (url.endsWith('.db') && !url.includes('://')) return `sqlite:${path.resolve(url)}`;
-  return url;
 }
 
 function buildRawConfig(target: string | undefined, flags: RunFlags): Record<string, unknown> {

@@ -4,7 +4,7 @@ import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
 import { runWorker } from '../../worker/worker.js';
 import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
-import { resolveStoreUrl } from './run.js';
+import { resolveStoreUrl } from '../../store/store-url.js';
 
 interface WorkerFlags {
   store: string;
