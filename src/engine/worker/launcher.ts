@@ -78,7 +78,8 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
     });
   };
   for (let slot = 0; slot < opts.workers; slot++) start(slot);
-  if (opts.workers === 0) resolveDone();
+  // Whatever the count (0, negative, NaN): with no process started, nothing is left to wait for.
+  if (children.size === 0) resolveDone();
 
   return {
     pids: () => [...children.values()].map((c) => c.pid ?? -1),

@@ -2,6 +2,8 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { EXIT } from '../exit-status.js';
 import { PbtError } from '../../core/errors.js';
+import { LIMITS } from '../../config/limits.js';
+import { parseWholeFlag } from '../numeric-flag.js';
 import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
@@ -20,6 +22,11 @@ export function registerResume(program: Command, log: (line: string) => void): v
         id: string | undefined,
         flags: { store: string; workers?: string; backend?: string },
       ) => {
+        // Checked before anything is opened: bad input changes nothing.
+        const workers =
+          flags.workers !== undefined
+            ? parseWholeFlag('workers', flags.workers, { min: 1, max: LIMITS.workers })
+            : availableParallelism();
         const storeUrl = resolveStoreUrl(flags.store);
         await withStore(storeUrl, async (store) => {
           const experiment = await findExperiment(store, id);
@@ -30,8 +37,6 @@ export function registerResume(program: Command, log: (line: string) => void): v
             );
           }
           await store.setExperimentStatus(experiment.id, 'running');
-          const workers =
-            flags.workers !== undefined ? Number(flags.workers) : availableParallelism();
           const outcome = await runWithLocalWorkers(
             store,
             storeUrl,

@@ -9,6 +9,8 @@ import {
   isDatabaseCheckpoints,
 } from '../../checkpoints/open-checkpoint-store.js';
 import { ConfigError } from '../../core/errors.js';
+import { LIMITS } from '../../config/limits.js';
+import { parseDecimalFlag, parseWholeFlag } from '../numeric-flag.js';
 import { redactPassword, resolveStoreUrl } from '../../store/store-url.js';
 import { createExperiment, newExperimentId } from '../../setup/create-experiment.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
@@ -160,29 +162,38 @@ function buildRawConfig(target: string | undefined, flags: RunFlags): Record<str
       'no task given: `pbt run toy`, `pbt run ./my-task.ts` or `pbt run experiment.json` (see `pbt tasks`)',
     );
   }
-  const int = (name: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new ConfigError(`--${name} must be a number, got "${v}"`);
-    return n;
-  };
+  const whole = (name: string, v: string | undefined, min: number, max?: number) =>
+    v === undefined
+      ? undefined
+      : parseWholeFlag(name, v, max === undefined ? { min } : { min, max });
+  const decimal = (name: string, v: string | undefined, max?: number) =>
+    v === undefined
+      ? undefined
+      : parseDecimalFlag(
+          name,
+          v,
+          max === undefined ? { min: Number.MIN_VALUE } : { min: Number.MIN_VALUE, max },
+        );
   const setIf = (key: string, value: unknown): void => {
     if (value !== undefined) raw[key] = value;
   };
-  setIf('population', int('population', flags.population));
+  setIf('population', whole('population', flags.population, 1, LIMITS.population));
   if (flags.budget !== undefined)
-    raw.budget = { ...asObject(raw.budget), steps: int('budget', flags.budget) };
+    raw.budget = {
+      ...asObject(raw.budget),
+      steps: whole('budget', flags.budget, 1, LIMITS.budgetSteps),
+    };
   if (flags.ready !== undefined)
-    raw.ready = { ...asObject(raw.ready), every: int('ready', flags.ready) };
+    raw.ready = { ...asObject(raw.ready), every: decimal('ready', flags.ready) };
   setIf('method', flags.method);
   setIf('mode', flags.mode);
-  setIf('seed', int('seed', flags.seed));
-  setIf('workers', int('workers', flags.workers));
+  setIf('seed', whole('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER));
+  setIf('workers', whole('workers', flags.workers, 0, LIMITS.workers));
   setIf('store', flags.store);
   setIf('checkpoints', flags.checkpoints);
   setIf('name', flags.name);
   setIf('group', flags.group);
-  setIf('leaseSeconds', int('lease', flags.lease));
+  setIf('leaseSeconds', decimal('lease', flags.lease, LIMITS.leaseSeconds));
   const taskOptions = { ...asObject(raw.taskOptions), ...parseTaskOptionSets(flags.set ?? []) };
   if (flags.backend) taskOptions.backend = flags.backend;
   if (flags.dataset) taskOptions.dataset = flags.dataset;
