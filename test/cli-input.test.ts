@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { launchWorkers } from '../src/engine/worker/launcher.js';
-import { runCli, startCli, tempDir } from './helpers.js';
+import { PBT_BIN, runCli, startCli, tempDir } from './helpers.js';
 
 const sqlite = (dir: string): string => `sqlite:${path.join(dir, 'pbt.db')}`;
 
@@ -106,4 +106,41 @@ describe('launcher and signals', () => {
     expect(out.code).toBe(130);
     expect(out.stderr).toMatch(/continue with: pbt resume/);
   }, 90_000);
+});
+
+describe('read-only commands', () => {
+  it('pbt list/status/export --store sqlite:new.db say "no such store" (exit 2) and create no file (defect 17.7)', async () => {
+    const dir = tempDir();
+    for (const command of ['list', 'status', 'export', 'best', 'resume']) {
+      const out = await runCli([command, '--store', 'sqlite:new.db'], dir);
+      expect(out.code, command).toBe(2);
+      expect(out.stderr).toMatch(/no such store: .*new\.db does not exist/);
+    }
+    expect(existsSync(path.join(dir, 'new.db'))).toBe(false);
+  }, 60_000);
+
+  it('pbt status | head (reader gone) exits 0 without an EPIPE error (defect 17.7)', async () => {
+    const dir = tempDir();
+    const created = await runCli(
+      ['run', 'toy', '--population', '300', '--workers', '0', '--store', sqlite(dir)],
+      dir,
+    );
+    expect(created.code).toBe(0);
+    const { spawnSync } = await import('node:child_process');
+    for (const command of ['status', 'export']) {
+      // `true` exits at once, so every write pbt makes meets a closed pipe.
+      const piped = spawnSync(
+        'bash',
+        [
+          '-o',
+          'pipefail',
+          '-c',
+          `"${process.execPath}" "${PBT_BIN}" ${command} --store "${sqlite(dir)}" | true`,
+        ],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      expect(piped.stderr, command).not.toMatch(/EPIPE|Error/);
+      expect(piped.status, command).toBe(0);
+    }
+  }, 60_000);
 });

@@ -7,10 +7,17 @@ import type { ExperimentRecord, Store } from '../store/store.js';
 
 export const DEFAULT_STORE = 'sqlite:.pbt/pbt.db';
 
-/** Open a store, run `fn`, always close it. */
-export async function withStore<T>(url: string, fn: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Open a store, run `fn`, always close it. Every command but `pbt run` needs an existing store
+ * (`mustExist`): reading must never create one.
+ */
+export async function withStore<T>(
+  url: string,
+  fn: (store: Store) => Promise<T>,
+  { mustExist = true }: { mustExist?: boolean } = {},
+): Promise<T> {
   // Retries are otherwise silent: a worker riding out a database restart should say so.
-  const store = await openStore(url, { log: (line) => console.error(line) });
+  const store = await openStore(url, { log: (line) => console.error(line), mustExist });
   try {
     return await fn(store);
   } finally {

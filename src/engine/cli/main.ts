@@ -19,6 +19,11 @@ import { EXIT, exitStatusOf } from './exit-status.js';
  * (cli/exit-status.ts).
  */
 export async function main(argv: readonly string[], tasks: TaskRegistry): Promise<number> {
+  // `pbt status | head`: the reader left, nothing more is wanted; not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const out = (text: string): void =>
     void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { PbtError } from '../core/errors.js';
 import { dirname } from 'node:path';
 import { MemoryStore } from './memory/memory-store.js';
 import { PostgresStore } from './postgres/postgres-store.js';
@@ -9,6 +11,11 @@ import { parseStoreUrl } from './store-url.js';
 export interface OpenStoreOptions {
   /** Told about transient failures being retried (PostgreSQL connection loss, restarts). */
   readonly log?: (line: string) => void;
+  /**
+   * The store must already exist (read-only commands, resume, worker): a SQLite file is then
+   * never created, and a typo in --store says "no such store" instead of "no experiments".
+   */
+  readonly mustExist?: boolean;
 }
 
 /**
@@ -34,6 +41,12 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
               ),
           }
         : {},
+    );
+  }
+  if (options.mustExist === true && !existsSync(location.path)) {
+    throw new PbtError(
+      'NOT_FOUND',
+      `no such store: ${location.path} does not exist; check --store (\`pbt run\` creates a store)`,
     );
   }
   await mkdir(dirname(location.path), { recursive: true });

@@ -94,40 +94,44 @@ export function registerRun(
       for (const method of baselines) runs.push(await prepareExperiment({ ...raw, method }, tasks));
       const storeUrl = resolveStoreUrl(flags.store ?? runs[0]?.config.store ?? DEFAULT_STORE);
       for (const { config } of runs) assertCheckpointSetting(config.checkpoints, storeUrl);
-      await withStore(storeUrl, async (store) => {
-        const ids: string[] = [];
-        for (const prepared of runs) {
-          const { config } = prepared;
-          const workers = config.workers ?? availableParallelism();
-          const experiment = await createExperiment(store, prepared);
-          ids.push(experiment.id);
-          log(
-            `created experiment ${experiment.id} (task ${experiment.task}, method ${config.method}, store ${redactPassword(storeUrl)})`,
-          );
-          if (workers === 0) {
+      await withStore(
+        storeUrl,
+        async (store) => {
+          const ids: string[] = [];
+          for (const prepared of runs) {
+            const { config } = prepared;
+            const workers = config.workers ?? availableParallelism();
+            const experiment = await createExperiment(store, prepared);
+            ids.push(experiment.id);
             log(
-              `no local workers; start them anywhere with: pbt worker --store ${redactPassword(storeUrl)} --experiment ${experiment.id}`,
+              `created experiment ${experiment.id} (task ${experiment.task}, method ${config.method}, store ${redactPassword(storeUrl)})`,
             );
-            continue;
+            if (workers === 0) {
+              log(
+                `no local workers; start them anywhere with: pbt worker --store ${redactPassword(storeUrl)} --experiment ${experiment.id}`,
+              );
+              continue;
+            }
+            const outcome = await runWithLocalWorkers(
+              store,
+              storeUrl,
+              experiment.id,
+              workers,
+              log,
+              backendArgs(flags),
+            );
+            if (outcome.status === 'stopped') {
+              process.exitCode = EXIT.stopped;
+              return;
+            }
           }
-          const outcome = await runWithLocalWorkers(
-            store,
-            storeUrl,
-            experiment.id,
-            workers,
-            log,
-            backendArgs(flags),
-          );
-          if (outcome.status === 'stopped') {
-            process.exitCode = EXIT.stopped;
-            return;
+          if (baselines.length > 0 && ids[0] !== undefined) {
+            const file = await writeReport(store, ids[0], ids.slice(1), undefined);
+            log(`comparison report (PBT vs ${baselines.join(', ')} at the same budget): ${file}`);
           }
-        }
-        if (baselines.length > 0 && ids[0] !== undefined) {
-          const file = await writeReport(store, ids[0], ids.slice(1), undefined);
-          log(`comparison report (PBT vs ${baselines.join(', ')} at the same budget): ${file}`);
-        }
-      });
+        },
+        { mustExist: false },
+      );
     });
 }
 
