@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { PbtError } from '../core/errors.js';
+import { redactPassword } from '../store/store-url.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { registerBest } from './commands/best.js';
 import { registerExport } from './commands/export.js';
@@ -24,14 +25,18 @@ export async function main(argv: readonly string[], tasks: TaskRegistry): Promis
     if (err.code === 'EPIPE') process.exit(EXIT.ok);
     throw err;
   });
-  const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const out = (text: string): void =>
-    void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // Every line the CLI prints passes redactPassword: a password in a URL (given, stored by an
+  // older pbt, or quoted in an error) is never shown.
+  const log = (line: string): void => void process.stderr.write(`${redactPassword(line)}\n`);
+  const out = (text: string): void => {
+    const shown = redactPassword(text);
+    process.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
+  };
   const program = new Command()
     .name('pbt')
     .description('Population Based Training for Node.js')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(redactPassword(s)) });
   registerRun(program, log, tasks);
   registerResume(program, log);
   registerWorker(program, tasks);

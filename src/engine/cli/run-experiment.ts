@@ -76,7 +76,7 @@ export async function runWithLocalWorkers(
   const seconds = (Date.now() - started) / 1000;
   const p = progressOf(members, config.budget.steps);
   if (finished) {
-    const gc = await checkpointsOf(experiment).gc(
+    const gc = await checkpointsOf(experiment, undefined, storeUrl).gc(
       await store.referencedCheckpoints(),
       60_000,
       Date.now(),

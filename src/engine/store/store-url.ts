@@ -52,7 +52,64 @@ export function resolveStoreUrl(url: string): string {
   return url;
 }
 
-/** A connection string may carry a password; logs and error messages must not. */
-export function redactPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+/**
+ * A connection string may carry a password (`user:secret@` or `?password=secret`); logs, error
+ * messages and exports must not. Works on a URL or on any text that contains URLs.
+ */
+export function redactPassword(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s'"]*):[^@/\s'"]*@/gi, '$1:***@')
+    .replace(/([?&]password=)[^&#\s'"]*/gi, '$1***');
+}
+
+/**
+ * The URL without its password: what pbt stores and passes on a command line. The password
+ * then comes from the URL given to each command, PGPASSWORD or ~/.pgpass (read by `pg`).
+ */
+export function withoutPassword(url: string): string {
+  if (!isPostgresUrl(url)) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url.trim());
+  } catch {
+    return redactPassword(url);
+  }
+  if (parsed.password === '' && !parsed.searchParams.has('password')) return url.trim();
+  parsed.password = '';
+  parsed.searchParams.delete('password');
+  return parsed.toString();
+}
+
+/** The password a PostgreSQL URL carries, if any. */
+export function passwordOf(url: string): string | undefined {
+  if (!isPostgresUrl(url)) return undefined;
+  try {
+    const parsed = new URL(url.trim());
+    const inQuery = parsed.searchParams.get('password');
+    if (parsed.password !== '') return decodeURIComponent(parsed.password);
+    return inQuery ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `target` with the password of `source` when both name the same server and user and `target`
+ * has none: a stored checkpoint URL (kept without its password) reached with the credentials
+ * of the --store URL given to this command.
+ */
+export function withPasswordFrom(target: string, source: string | undefined): string {
+  if (source === undefined || !isPostgresUrl(target) || passwordOf(target) !== undefined)
+    return target;
+  const password = passwordOf(source);
+  if (password === undefined) return target;
+  try {
+    const t = new URL(target.trim());
+    const s = new URL(source.trim());
+    if (t.host !== s.host || t.username !== s.username) return target;
+    t.password = encodeURIComponent(password);
+    return t.toString();
+  } catch {
+    return target;
+  }
 }

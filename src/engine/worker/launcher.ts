@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { passwordOf, withoutPassword } from '../store/store-url.js';
 
 /** Where the `pbt` entry script lives, for forking worker processes. */
 const PBT_BIN = fileURLToPath(new URL('../../../bin/pbt.js', import.meta.url));
@@ -27,6 +28,11 @@ export interface LaunchedWorkers {
   stop(graceMs?: number): Promise<void>;
 }
 
+function workerEnv(storeUrl: string): NodeJS.ProcessEnv {
+  const password = passwordOf(storeUrl);
+  return password === undefined ? process.env : { ...process.env, PGPASSWORD: password };
+}
+
 /**
  * Start W local `pbt worker` processes for one experiment. A worker that exits with an error or
  * is killed is restarted (its member's lease expires and any worker resumes it from its last
@@ -49,14 +55,16 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
       [
         'worker',
         '--store',
-        opts.storeUrl,
+        // A command line is visible to every user of the machine (ps): the password travels in
+        // the environment, where pg reads it as libpq does.
+        withoutPassword(opts.storeUrl),
         '--experiment',
         opts.experimentId,
         '--worker-name',
         `local-${slot}`,
         ...(opts.extraArgs ?? []),
       ],
-      { stdio: ['ignore', log, log, 'ipc'] },
+      { stdio: ['ignore', log, log, 'ipc'], env: workerEnv(opts.storeUrl) },
     );
     children.set(slot, child);
     child.on('exit', (code, signal) => {

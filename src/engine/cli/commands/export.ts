@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.js';
 import { resultsToCsv } from '../../export/results-csv.js';
 import { findExperiment, withStore } from '../context.js';
-import { resolveStoreUrl } from '../../store/store-url.js';
+import { redactPassword, resolveStoreUrl } from '../../store/store-url.js';
 import { storeOption, type Out } from './read-only.js';
 
 /** `pbt export`. */
@@ -31,7 +31,7 @@ export function registerExport(program: Command, out: Out): void {
               ? resultsToCsv(results)
               : JSON.stringify({ experiment: e, members, results, lineage }, null, 2);
           if (flags.out) {
-            writeFileSync(flags.out, text);
+            writeFileSync(flags.out, redactPassword(text));
             out(`wrote ${results.length} results to ${flags.out}`);
           } else out(text);
         });

@@ -11,7 +11,12 @@ import {
 import { ConfigError } from '../../core/errors.js';
 import { LIMITS } from '../../config/limits.js';
 import { parseDecimalFlag, parseWholeFlag } from '../numeric-flag.js';
-import { redactPassword, resolveStoreUrl } from '../../store/store-url.js';
+import {
+  passwordOf,
+  redactPassword,
+  resolveStoreUrl,
+  withoutPassword,
+} from '../../store/store-url.js';
 import { createExperiment, newExperimentId } from '../../setup/create-experiment.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareExperiment } from '../../setup/prepare-experiment.js';
@@ -108,7 +113,10 @@ export function registerRun(
             );
             if (workers === 0) {
               log(
-                `no local workers; start them anywhere with: pbt worker --store ${redactPassword(storeUrl)} --experiment ${experiment.id}`,
+                `no local workers; start them anywhere with: pbt worker --store ${withoutPassword(storeUrl)} --experiment ${experiment.id}` +
+                  (passwordOf(storeUrl) === undefined
+                    ? ''
+                    : ' (the password from PGPASSWORD or ~/.pgpass, or add it to that URL)'),
               );
               continue;
             }

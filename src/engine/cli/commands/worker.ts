@@ -4,7 +4,7 @@ import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
 import { runWorker } from '../../worker/worker.js';
 import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
-import { resolveStoreUrl } from '../../store/store-url.js';
+import { redactPassword, resolveStoreUrl } from '../../store/store-url.js';
 
 interface WorkerFlags {
   store: string;
@@ -42,7 +42,9 @@ export function registerWorker(program: Command, tasks: TaskRegistry): void {
         const prepared = await prepareStoredExperiment(config, tasks);
         const workerId = `${flags.workerName ?? 'worker'}@${hostname()}:${process.pid}`;
         const log = (m: string): void =>
-          void process.stderr.write(`${new Date().toISOString()} ${workerId} ${m}\n`);
+          void process.stderr.write(
+            `${new Date().toISOString()} ${workerId} ${redactPassword(m)}\n`,
+          );
         const controller = new AbortController();
         const stop = (): void => {
           log('stop requested: releasing the member at the next safe point');
