@@ -144,3 +144,57 @@ describe('read-only commands', () => {
     }
   }, 60_000);
 });
+
+describe('worker failures are not Ctrl-C (defect 17.5)', () => {
+  it('a checkpoint directory that cannot be written: exit 1 with the cause, not 130 "stopped"', async () => {
+    const dir = tempDir();
+    const { writeFileSync } = await import('node:fs');
+    // A regular file where the checkpoint directory should be: every checkpoint write fails.
+    const blocked = path.join(dir, 'checkpoints');
+    writeFileSync(blocked, 'not a directory');
+    const out = await runCli(
+      [
+        'run',
+        'toy',
+        '--budget',
+        '40',
+        '--population',
+        '2',
+        '--workers',
+        '1',
+        '--checkpoints',
+        blocked,
+        '--store',
+        sqlite(dir),
+      ],
+      dir,
+    );
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/failed after .*: .*(ENOTDIR|EEXIST|not a directory)/i);
+    expect(out.stderr).toMatch(/log: .*worker-0\.log/);
+    expect(out.stderr).not.toMatch(/^stopped after/m);
+  }, 120_000);
+
+  it('a log directory that cannot be created fails before the experiment is created', async () => {
+    const dir = tempDir();
+    const { writeFileSync } = await import('node:fs');
+    // Logs go next to the checkpoint directory: under a regular file they cannot be created.
+    writeFileSync(path.join(dir, 'file'), '');
+    const out = await runCli(
+      [
+        'run',
+        'toy',
+        '--workers',
+        '1',
+        '--checkpoints',
+        path.join(dir, 'file', 'checkpoints'),
+        '--store',
+        sqlite(dir),
+      ],
+      dir,
+    );
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/cannot create the worker log directory .*file.logs/);
+    expect(existsSync(path.join(dir, 'pbt.db'))).toBe(false);
+  }, 60_000);
+});

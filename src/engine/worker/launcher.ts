@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { passwordOf, withoutPassword } from '../store/store-url.js';
@@ -24,8 +24,30 @@ export interface LaunchedWorkers {
   readonly pids: () => number[];
   /** Resolves when every worker exited and none is being restarted. */
   readonly done: Promise<void>;
+  /** Why the last worker that failed failed (its last `pbt:` line), or null when none did. */
+  readonly lastFailure: () => string | null;
   /** Ask every worker to stop cleanly (SIGTERM); kill the stragglers after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** The last `pbt: …` line (a worker's fatal error) in the tail of a worker log. */
+function causeIn(logFile: string): string | null {
+  try {
+    const fd = openSync(logFile, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size, 16_384);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      const lines = buffer.toString('utf8').split('\n');
+      const fatal = lines.filter((l) => l.startsWith('pbt: ')).pop();
+      return fatal === undefined ? null : fatal.slice('pbt: '.length);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
 }
 
 function workerEnv(storeUrl: string): NodeJS.ProcessEnv {
@@ -43,13 +65,15 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
   const children = new Map<number, ChildProcess>();
   let restartsLeft = opts.maxRestarts ?? opts.workers * 3;
   let stopping = false;
+  let lastFailure: string | null = null;
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
 
   const start = (slot: number): void => {
-    const log = openSync(path.join(opts.logDir, `worker-${slot}.log`), 'a');
+    const logFile = path.join(opts.logDir, `worker-${slot}.log`);
+    const log = openSync(logFile, 'a');
     const child = fork(
       PBT_BIN,
       [
@@ -72,6 +96,9 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
       const abnormal =
         code !== 0 || (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGINT');
       // Exit code 2 is a configuration error: restarting would fail the same way.
+      if (abnormal && !stopping) {
+        lastFailure = `${causeIn(logFile) ?? `exited (${signal ?? `code ${code}`})`} (log: ${logFile})`;
+      }
       if (abnormal && !stopping && restartsLeft > 0 && code !== 2) {
         restartsLeft -= 1;
         opts.onEvent?.(
@@ -91,6 +118,7 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
 
   return {
     pids: () => [...children.values()].map((c) => c.pid ?? -1),
+    lastFailure: () => lastFailure,
     done,
     async stop(graceMs = 15_000) {
       stopping = true;

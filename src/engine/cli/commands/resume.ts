@@ -45,7 +45,8 @@ export function registerResume(program: Command, log: (line: string) => void): v
             log,
             backendArgs(flags),
           );
-          if (outcome.status === 'stopped') process.exitCode = EXIT.stopped;
+          if (outcome.status !== 'done')
+            process.exitCode = outcome.status === 'stopped' ? EXIT.stopped : EXIT.failure;
         });
       },
     );

@@ -21,7 +21,7 @@ import { createExperiment, newExperimentId } from '../../setup/create-experiment
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareExperiment } from '../../setup/prepare-experiment.js';
 import { DEFAULT_STORE, withStore } from '../context.js';
-import { runWithLocalWorkers } from '../run-experiment.js';
+import { ensureWorkerLogRoot, runWithLocalWorkers } from '../run-experiment.js';
 import { writeReport } from './write-report.js';
 import { parseTaskOptionSets } from '../task-option-sets.js';
 
@@ -98,7 +98,10 @@ export function registerRun(
       const runs = [await prepareExperiment(raw, tasks)];
       for (const method of baselines) runs.push(await prepareExperiment({ ...raw, method }, tasks));
       const storeUrl = resolveStoreUrl(flags.store ?? runs[0]?.config.store ?? DEFAULT_STORE);
-      for (const { config } of runs) assertCheckpointSetting(config.checkpoints, storeUrl);
+      for (const { config } of runs) {
+        assertCheckpointSetting(config.checkpoints, storeUrl);
+        if ((config.workers ?? 1) > 0) ensureWorkerLogRoot(config.checkpoints);
+      }
       await withStore(
         storeUrl,
         async (store) => {
@@ -128,8 +131,8 @@ export function registerRun(
               log,
               backendArgs(flags),
             );
-            if (outcome.status === 'stopped') {
-              process.exitCode = EXIT.stopped;
+            if (outcome.status !== 'done') {
+              process.exitCode = outcome.status === 'stopped' ? EXIT.stopped : EXIT.failure;
               return;
             }
           }
