@@ -10,6 +10,7 @@ import {
 } from '../../checkpoints/open-checkpoint-store.js';
 import { ConfigError } from '../../core/errors.js';
 import { LIMITS } from '../../config/limits.js';
+import { assertNoPrototypeKeys } from '../../config/prototype-keys.js';
 import { parseDecimalFlag, parseWholeFlag } from '../numeric-flag.js';
 import {
   passwordOf,
@@ -239,6 +240,7 @@ function readConfigFile(file: string): Record<string, unknown> {
       `experiment file ${file} must contain an object with at least a "task" key`,
     );
   }
+  assertNoPrototypeKeys(parsed, `experiment file ${file}`);
   const obj = parsed as Record<string, unknown>;
   // A relative task module path in a file is relative to the file.
   if (typeof obj.task === 'string' && obj.task.startsWith('.'))
