@@ -38,7 +38,7 @@ export async function main(argv: readonly string[], tasks: TaskRegistry): Promis
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(redactPassword(s)) });
   registerRun(program, log, tasks);
-  registerResume(program, log);
+  registerResume(program, log, tasks);
   registerWorker(program, tasks);
   registerList(program, out);
   registerStatus(program, out);

@@ -6,10 +6,17 @@ import { LIMITS } from '../../config/limits.js';
 import { parseWholeFlag } from '../numeric-flag.js';
 import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
-import { resolveStoreUrl } from '../../store/store-url.js';
+import { parseStoreUrl, resolveStoreUrl } from '../../store/store-url.js';
+import { parseExperimentConfig } from '../../config/experiment-config.js';
+import { ALLOW_TASKS_VARIABLE, TaskAllowList } from '../../tasks/allow-list.js';
+import type { TaskRegistry } from '../../tasks/registry.js';
 import { backendArgs } from './run.js';
 
-export function registerResume(program: Command, log: (line: string) => void): void {
+export function registerResume(
+  program: Command,
+  log: (line: string) => void,
+  tasks: TaskRegistry,
+): void {
   program
     .command('resume')
     .description('continue a stopped experiment from its last checkpoints')
@@ -17,10 +24,14 @@ export function registerResume(program: Command, log: (line: string) => void): v
     .option('--store <url>', 'population store URL', DEFAULT_STORE)
     .option('-w, --workers <n>', 'local worker processes (default: number of cores)')
     .option('--backend <name>', 'TensorFlow.js backend: node | wasm | cpu')
+    .option(
+      '--allow-tasks <list>',
+      `task modules the workers may import, for a PostgreSQL store (default: ${ALLOW_TASKS_VARIABLE} or built-ins only; see docs/deployment.md)`,
+    )
     .action(
       async (
         id: string | undefined,
-        flags: { store: string; workers?: string; backend?: string },
+        flags: { store: string; workers?: string; backend?: string; allowTasks?: string },
       ) => {
         // Checked before anything is opened: bad input changes nothing.
         const workers =
@@ -36,15 +47,18 @@ export function registerResume(program: Command, log: (line: string) => void): v
               `experiment ${experiment.id} is already done; see \`pbt best ${experiment.id}\``,
             );
           }
+          const taskRef = parseExperimentConfig(experiment.config, 'stored experiment config').task;
+          // A SQLite file is this user's own; a shared database is trusted only as far as the
+          // allow-list says, as for `pbt worker`.
+          let allowed = TaskAllowList.parse(flags.allowTasks ?? process.env[ALLOW_TASKS_VARIABLE]);
+          if (parseStoreUrl(storeUrl).kind === 'sqlite') allowed = allowed.with(taskRef);
+          allowed.assertAllows(taskRef, tasks, experiment.id);
           await store.setExperimentStatus(experiment.id, 'running');
-          const outcome = await runWithLocalWorkers(
-            store,
-            storeUrl,
-            experiment.id,
-            workers,
-            log,
-            backendArgs(flags),
-          );
+          const outcome = await runWithLocalWorkers(store, storeUrl, experiment.id, workers, log, [
+            ...backendArgs(flags),
+            '--allow-tasks',
+            allowed.toFlag(),
+          ]);
           if (outcome.status !== 'done')
             process.exitCode = outcome.status === 'stopped' ? EXIT.stopped : EXIT.failure;
         });

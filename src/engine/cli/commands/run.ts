@@ -10,6 +10,7 @@ import {
 } from '../../checkpoints/open-checkpoint-store.js';
 import { ConfigError } from '../../core/errors.js';
 import { LIMITS } from '../../config/limits.js';
+import { TaskAllowList } from '../../tasks/allow-list.js';
 import { assertNoPrototypeKeys } from '../../config/prototype-keys.js';
 import { parseDecimalFlag, parseWholeFlag } from '../numeric-flag.js';
 import {
@@ -130,7 +131,12 @@ export function registerRun(
               experiment.id,
               workers,
               log,
-              backendArgs(flags),
+              // The user named this task on the command line: the workers may import it.
+              [
+                ...backendArgs(flags),
+                '--allow-tasks',
+                TaskAllowList.builtInsOnly().with(config.task).toFlag(),
+              ],
             );
             if (outcome.status !== 'done') {
               process.exitCode = outcome.status === 'stopped' ? EXIT.stopped : EXIT.failure;
