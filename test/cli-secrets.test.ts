@@ -162,6 +162,25 @@ if (server.url === undefined) {
       expect(allText(dir)).not.toContain(SECRET);
     }, 120_000);
 
+    it('read-only commands on a PostgreSQL schema without pbt tables say "no such store" and create nothing (defect 17.7)', async () => {
+      const dir = tempDir();
+      const schema = uniqueSchema('absent');
+      schemas.push(schema);
+      const url = urlWith('query', schema);
+      for (const command of ['list', 'status']) {
+        const out = await runCli([command, '--store', url], dir);
+        expect(out.code, command).toBe(2);
+        expect(out.stderr).toMatch(/no such store: .* has no pbt tables/);
+        expect(out.stderr).not.toContain(SECRET);
+      }
+      const found = await adminQuery<{ n: number }>(
+        admin,
+        'SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = $1',
+        [schema],
+      );
+      expect(found[0]?.n).toBe(0);
+    });
+
     it('error messages mask the ?password= form', async () => {
       const dir = tempDir();
       const bad = `${admin.split('?')[0]}?schema=Not-A-Name&password=${SECRET}`;

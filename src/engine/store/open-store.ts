@@ -31,17 +31,17 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (location.kind === 'memory') return new MemoryStore();
   if (location.kind === 'postgres') {
     const { log } = options;
-    return PostgresStore.open(
-      location.url,
-      log
+    return PostgresStore.open(location.url, {
+      mustExist: options.mustExist === true,
+      ...(log
         ? {
-            onRetry: (err, attempt, delayMs) =>
+            onRetry: (err: unknown, attempt: number, delayMs: number) =>
               log(
                 `store: ${(err as Error).message ?? String(err)}; retry ${attempt} in ${Math.round(delayMs)} ms`,
               ),
           }
-        : {},
-    );
+        : {}),
+    });
   }
   if (options.mustExist === true && !existsSync(location.path)) {
     throw new PbtError(
