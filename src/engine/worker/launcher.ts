@@ -31,12 +31,13 @@ export interface LaunchedWorkers {
 }
 
 /** The last `pbt: …` line (a worker's fatal error) in the tail of a worker log. */
-function causeIn(logFile: string): string | null {
+function causeIn(logFile: string, from: number): string | null {
   try {
     const fd = openSync(logFile, 'r');
     try {
       const size = fstatSync(fd).size;
-      const length = Math.min(size, 16_384);
+      const length = Math.min(size - from, 16_384);
+      if (length <= 0) return null;
       const buffer = Buffer.alloc(length);
       readSync(fd, buffer, 0, length, size - length);
       const lines = buffer.toString('utf8').split('\n');
@@ -74,6 +75,8 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
   const start = (slot: number): void => {
     const logFile = path.join(opts.logDir, `worker-${slot}.log`);
     const log = openSync(logFile, 'a');
+    // Logs are appended across restarts and resumes: only this process's lines tell its cause.
+    const logStart = fstatSync(log).size;
     const child = fork(
       PBT_BIN,
       [
@@ -97,12 +100,14 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
         code !== 0 || (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGINT');
       // Exit code 2 is a configuration error: restarting would fail the same way.
       if (abnormal && !stopping) {
-        lastFailure = `${causeIn(logFile) ?? `exited (${signal ?? `code ${code}`})`} (log: ${logFile})`;
+        lastFailure = `${causeIn(logFile, logStart) ?? `exited (${signal ?? `code ${code}`})`} (log: ${logFile})`;
       }
       if (abnormal && !stopping && restartsLeft > 0 && code !== 2) {
         restartsLeft -= 1;
         opts.onEvent?.(
-          `worker ${slot} (pid ${child.pid}) exited (${signal ?? `code ${code}`}); restarting it`,
+          `worker ${slot} (pid ${child.pid}) exited (${signal ?? `code ${code}`}${
+            lastFailure === null ? '' : `: ${lastFailure}`
+          }); restarting it`,
         );
         start(slot);
         return;

@@ -11,6 +11,7 @@ import {
 import { ConfigError } from '../../core/errors.js';
 import { LIMITS } from '../../config/limits.js';
 import { TaskAllowList } from '../../tasks/allow-list.js';
+import { isTaskModulePath } from '../../tasks/registry.js';
 import { assertNoPrototypeKeys } from '../../config/prototype-keys.js';
 import { parseDecimalFlag, parseWholeFlag } from '../numeric-flag.js';
 import {
@@ -119,6 +120,7 @@ export function registerRun(
             if (workers === 0) {
               log(
                 `no local workers; start them anywhere with: pbt worker --store ${withoutPassword(storeUrl)} --experiment ${experiment.id}` +
+                  (isTaskModulePath(config.task) ? ` --allow-tasks builtin,${config.task}` : '') +
                   (passwordOf(storeUrl) === undefined
                     ? ''
                     : ' (the password from PGPASSWORD or ~/.pgpass, or add it to that URL)'),
