@@ -5,7 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  dropSchema,
+  schemaUrl,
+  testPostgres,
+  uniqueSchema,
+} from './fixtures/postgres-test-database.js';
 import { PBT_BIN, runCli, tempDir } from './helpers.js';
 
 /** A tiny task that leaves a marker file when its module is imported. */
@@ -90,5 +96,52 @@ describe('workers import only allowed task modules (defect 17.9)', () => {
     );
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toMatch(/done in/);
+  }, 120_000);
+});
+
+const server = await testPostgres();
+
+describe('pbt resume of a PostgreSQL-stored module task follows the allow-list (defect 17.9)', () => {
+  if (server.url === undefined) {
+    it.skip(`skipped: ${server.skip}`, () => undefined);
+    return;
+  }
+  const admin = server.url;
+  const schema = uniqueSchema('trust');
+  afterAll(() => dropSchema(admin, schema));
+
+  it('refuses without --allow-tasks (changing nothing) and runs with it', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'task.mjs'), TASK);
+    const store = schemaUrl(admin, schema);
+    const created = await runCli(
+      [
+        'run',
+        './task.mjs',
+        '--budget',
+        '20',
+        '--population',
+        '2',
+        '--workers',
+        '0',
+        '--store',
+        store,
+      ],
+      dir,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    const status = async (): Promise<string> =>
+      (await runCli(['status', '--json', '--store', store], dir)).stdout;
+    const before = await status();
+    const refused = await runCli(['resume', '--workers', '1', '--store', store], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/not allowed to import/);
+    expect(await status()).toBe(before);
+    const allowed = await runCli(
+      ['resume', '--workers', '1', '--allow-tasks', 'builtin,./*.mjs', '--store', store],
+      dir,
+    );
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stderr).toMatch(/done in/);
   }, 120_000);
 });
