@@ -95,7 +95,7 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
     const cases: [string[], RegExp][] = [
       [['run', 'toy', '--population', '1'], /population: PBT needs a population of at least 2/],
       [['run', 'no-such-task'], /unknown task "no-such-task"/],
-      [['run', 'toy', '--budget', 'lots'], /--budget must be a number/],
+      [['run', 'toy', '--budget', 'lots'], /--budget must be a whole number/],
     ];
     for (const [args, message] of cases) {
       const out = await runCli([...args, '--store', `sqlite:${db}`], dir);

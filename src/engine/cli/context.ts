@@ -3,14 +3,25 @@ import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { parseExperimentConfig } from '../config/experiment-config.js';
 import { PbtError } from '../core/errors.js';
 import { openStore } from '../store/open-store.js';
+import { redactPassword, withPasswordFrom } from '../store/store-url.js';
 import type { ExperimentRecord, Store } from '../store/store.js';
 
 export const DEFAULT_STORE = 'sqlite:.pbt/pbt.db';
 
-/** Open a store, run `fn`, always close it. */
-export async function withStore<T>(url: string, fn: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Open a store, run `fn`, always close it. Every command but `pbt run` needs an existing store
+ * (`mustExist`): reading must never create one.
+ */
+export async function withStore<T>(
+  url: string,
+  fn: (store: Store) => Promise<T>,
+  { mustExist = true }: { mustExist?: boolean } = {},
+): Promise<T> {
   // Retries are otherwise silent: a worker riding out a database restart should say so.
-  const store = await openStore(url, { log: (line) => console.error(line) });
+  const store = await openStore(url, {
+    log: (line) => console.error(redactPassword(line)),
+    mustExist,
+  });
   try {
     return await fn(store);
   } finally {
@@ -55,5 +66,9 @@ export function checkpointsOf(
   storeUrl?: string,
 ): CheckpointStore {
   const config = parseExperimentConfig(experiment.config, 'stored experiment config');
-  return openCheckpointStore(override ?? config.checkpoints, storeUrl ?? config.store);
+  // A stored checkpoint URL has no password: it borrows the one of this command's --store URL.
+  return openCheckpointStore(
+    override ?? withPasswordFrom(config.checkpoints, storeUrl),
+    storeUrl ?? config.store,
+  );
 }

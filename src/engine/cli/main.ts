@@ -1,45 +1,64 @@
 import { Command, CommanderError } from 'commander';
-import { ConfigError, PbtError } from '../core/errors.js';
+import { PbtError } from '../core/errors.js';
+import { redactPassword } from '../store/store-url.js';
 import type { TaskRegistry } from '../tasks/registry.js';
+import { registerBest } from './commands/best.js';
+import { registerExport } from './commands/export.js';
+import { registerLineage } from './commands/lineage.js';
+import { registerList } from './commands/list.js';
+import { registerReport } from './commands/report.js';
 import { registerResume } from './commands/resume.js';
 import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
+import { registerTasks } from './commands/tasks.js';
 import { registerWorker } from './commands/worker.js';
-import { registerResultCommands } from './commands/results.js';
+import { EXIT, exitStatusOf } from './exit-status.js';
 
-/** Exit codes: 0 ok, 1 runtime failure, 2 bad input (config, flags), 130 stopped by Ctrl-C. */
 /**
  * The engine's CLI. `tasks` says which tasks it knows by name: the `pbt` command passes the
- * built-in workloads (src/main.ts); the engine itself imports none.
+ * built-in workloads (src/main.ts); the engine itself imports none. Returns the exit status
+ * (cli/exit-status.ts).
  */
 export async function main(argv: readonly string[], tasks: TaskRegistry): Promise<number> {
-  const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const out = (text: string): void =>
-    void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  // `pbt status | head`: the reader left, nothing more is wanted; not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+    throw err;
+  });
+  // Every line the CLI prints passes redactPassword: a password in a URL (given, stored by an
+  // older pbt, or quoted in an error) is never shown.
+  const log = (line: string): void => void process.stderr.write(`${redactPassword(line)}\n`);
+  const out = (text: string): void => {
+    const shown = redactPassword(text);
+    process.stdout.write(shown.endsWith('\n') ? shown : `${shown}\n`);
+  };
   const program = new Command()
     .name('pbt')
     .description('Population Based Training for Node.js')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(redactPassword(s)) });
   registerRun(program, log, tasks);
-  registerResume(program, log);
+  registerResume(program, log, tasks);
   registerWorker(program, tasks);
-  registerResultCommands(program, out, tasks);
+  registerList(program, out);
+  registerStatus(program, out);
+  registerBest(program, out);
+  registerLineage(program, out);
+  registerExport(program, out);
+  registerReport(program, out);
+  registerTasks(program, out, tasks);
   try {
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    if (err instanceof ConfigError) {
-      log(`pbt: ${err.message}`);
-      return 2;
-    }
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.badInput;
     if (err instanceof PbtError) {
       log(`pbt: ${err.message}`);
-      return err.code === 'NOT_FOUND' ? 2 : 1;
+      return exitStatusOf(err.code);
     }
     log(
       `pbt: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
     );
-    return 1;
+    return EXIT.failure;
   }
 }

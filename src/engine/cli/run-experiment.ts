@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../core/errors.js';
 import { parseExperimentConfig } from '../config/experiment-config.js';
 import type { Store } from '../store/store.js';
 import { launchWorkers } from '../worker/launcher.js';
@@ -7,7 +9,8 @@ import { checkpointsOf } from './context.js';
 import { formatDuration, formatScore, ProgressDisplay, progressOf } from './progress.js';
 
 export interface RunOutcome {
-  readonly status: 'done' | 'stopped';
+  /** `stopped`: by Ctrl-C or SIGTERM (exit 130); `failed`: workers gave up (exit 1). */
+  readonly status: 'done' | 'stopped' | 'failed';
   readonly seconds: number;
 }
 
@@ -76,7 +79,7 @@ export async function runWithLocalWorkers(
   const seconds = (Date.now() - started) / 1000;
   const p = progressOf(members, config.budget.steps);
   if (finished) {
-    const gc = await checkpointsOf(experiment).gc(
+    const gc = await checkpointsOf(experiment, undefined, storeUrl).gc(
       await store.referencedCheckpoints(),
       60_000,
       Date.now(),
@@ -88,18 +91,40 @@ export async function runWithLocalWorkers(
     log(
       `next: pbt best ${experimentId} | pbt lineage ${experimentId} | pbt report ${experimentId}`,
     );
-  } else {
+  } else if (interrupted) {
     log(
       `stopped after ${formatDuration(seconds)} at ${p.stepsDone}/${p.stepsTotal} steps; continue with: pbt resume ${experimentId}`,
     );
+  } else {
+    // Not a Ctrl-C: the workers gave up. Say why here, not only in their logs.
+    log(
+      `failed after ${formatDuration(seconds)} at ${p.stepsDone}/${p.stepsTotal} steps: ${launched.lastFailure() ?? `the workers exited before the experiment finished (logs: ${logDir})`}`,
+    );
+    log(`after fixing the cause, continue with: pbt resume ${experimentId}`);
   }
-  return { status: finished ? 'done' : 'stopped', seconds };
+  return { status: finished ? 'done' : interrupted ? 'stopped' : 'failed', seconds };
 }
 
 /**
  * Worker logs sit next to a checkpoint directory; checkpoints kept in the database have no
  * directory, so their logs go to the default .pbt/ folder rather than the working directory.
  */
+/**
+ * Create the directory that will hold an experiment's worker logs, before the experiment is
+ * created: a run that cannot log must fail while nothing has been written.
+ */
+export function ensureWorkerLogRoot(checkpoints: string): void {
+  const root = path.dirname(workerLogDir(checkpoints, 'x'));
+  try {
+    mkdirSync(root, { recursive: true });
+  } catch (err) {
+    throw new ConfigError(
+      `cannot create the worker log directory ${root}: ${(err as Error).message}; ` +
+        'fix its permissions or free space, or choose another --checkpoints directory (logs go next to it)',
+    );
+  }
+}
+
 export function workerLogDir(checkpoints: string, experimentId: string): string {
   const base = checkpoints === IN_STORE_DATABASE ? '.pbt' : path.dirname(checkpoints);
   return path.join(base, 'logs', experimentId);

@@ -1,4 +1,5 @@
 import { ConfigError } from '../core/errors.js';
+import { assertNoPrototypeKeys } from '../config/prototype-keys.js';
 
 /**
  * Task options from `--set key=value` flags. A value is read as JSON when it parses (numbers,
@@ -10,7 +11,9 @@ export function parseTaskOptionSets(sets: readonly string[]): Record<string, unk
   for (const kv of sets) {
     const eq = kv.indexOf('=');
     if (eq <= 0) throw new ConfigError(`--set takes key=value, got "${kv}"`);
-    options[kv.slice(0, eq)] = parseSetValue(kv.slice(eq + 1));
+    const value = parseSetValue(kv.slice(eq + 1));
+    assertNoPrototypeKeys({ [kv.slice(0, eq)]: value }, '--set');
+    options[kv.slice(0, eq)] = value;
   }
   return options;
 }

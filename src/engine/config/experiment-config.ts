@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { LIMITS } from './limits.js';
 
 /**
  * The experiment file (JSON or YAML) and the library options share this schema. Unknown keys
@@ -20,6 +21,11 @@ const paramSpec = z.discriminatedUnion('type', [
   }),
   z.strictObject({ type: z.literal('fixed'), value: z.union([z.number(), z.string()]) }),
 ]);
+
+/** zod's message for a `.max()`, naming the documented limit. */
+const atMost = (limit: number): { message: string } => ({
+  message: `must be at most ${limit.toLocaleString('en-US')} (the documented limit, docs/config.md "Limits")`,
+});
 
 const ready = z.strictObject({
   every: z.number().positive(),
@@ -67,21 +73,37 @@ export const experimentConfigSchema = z
     fixed: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
     /** Explicit starting hyperparameters of the first PBT members; the others are sampled. */
     initialHparams: z.array(z.record(z.string(), z.union([z.number(), z.string()]))).optional(),
-    population: z.number().int().positive().default(10),
+    population: z
+      .number()
+      .int()
+      .positive()
+      .max(LIMITS.population, atMost(LIMITS.population))
+      .default(10),
     /** Training steps per member. */
-    budget: z.strictObject({ steps: z.number().int().positive() }),
+    budget: z.strictObject({
+      steps: z.number().int().positive().max(LIMITS.budgetSteps, atMost(LIMITS.budgetSteps)),
+    }),
     ready: ready.default({ every: 100, unit: 'steps', burnIn: 0 }),
     exploit: exploit.default({ kind: 'truncation', fraction: 0.25 }),
     explore: explore.default({}),
     mode: z.enum(['async', 'sync']).default('async'),
     seed: z.number().int().nonnegative().default(0),
     /** Local worker processes; 0 creates the experiment for remote workers only. */
-    workers: z.number().int().nonnegative().optional(),
+    workers: z.number().int().nonnegative().max(LIMITS.workers, atMost(LIMITS.workers)).optional(),
     store: z.string().default('sqlite:.pbt/pbt.db'),
     checkpoints: z.string().default('.pbt/checkpoints'),
-    leaseSeconds: z.number().positive().default(60),
+    leaseSeconds: z
+      .number()
+      .positive()
+      .max(LIMITS.leaseSeconds, atMost(LIMITS.leaseSeconds))
+      .default(60),
     /** Consecutive failed ready points after which a member is marked failed for good. */
-    maxFailures: z.number().int().positive().default(3),
+    maxFailures: z
+      .number()
+      .int()
+      .positive()
+      .max(LIMITS.maxFailures, atMost(LIMITS.maxFailures))
+      .default(3),
     /** Experiments with the same group are compared in reports (PBT vs baselines). */
     group: z.string().optional(),
   })

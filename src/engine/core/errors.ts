@@ -1,7 +1,49 @@
+/**
+ * Every error code pbt throws. Library users branch on these; the CLI maps each to an exit
+ * status in one table (cli/exit-status.ts).
+ */
+export type ErrorCode =
+  // bad input: config, flags, ids
+  | 'CONFIG'
+  | 'NOT_FOUND'
+  | 'ALREADY_DONE'
+  | 'EXISTS'
+  // coordination
+  | 'LEASE_LOST'
+  | 'INVALID_DECISION'
+  | 'TIMEOUT'
+  | 'CONFLICT'
+  | 'STORE_UNAVAILABLE'
+  | 'SCHEMA_TOO_NEW'
+  | 'CORRUPT'
+  | 'INTERNAL'
+  // checkpoints
+  | 'CHECKPOINT_CORRUPT'
+  | 'CHECKPOINT_FORMAT'
+  | 'CHECKPOINT_MISMATCH'
+  | 'CHECKPOINT_UNSUPPORTED'
+  | 'INVALID_CHECKPOINT_KEY'
+  // training and workloads
+  | 'HPARAM'
+  | 'NON_FINITE'
+  | 'TRAIN'
+  | 'DATA'
+  | 'BACKEND_UNAVAILABLE'
+  | 'MLP_SHAPE'
+  | 'ENV_EPISODE_OVER'
+  | 'ENV_INVALID_ACTION'
+  | 'ENV_INVALID_OPTION'
+  | 'ENV_INVALID_SEED'
+  | 'ENV_NOT_RESET'
+  | 'DATASET_NOT_FOUND'
+  | 'DATASET_FORMAT'
+  | 'DATASET_CHECKSUM'
+  | 'DATASET_DOWNLOAD';
+
 /** One root error with a stable `code`, so the CLI and library users can branch on it. */
 export class PbtError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown },
   ) {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ExperimentRecord, Store } from '../store/store.js';
+import { withoutPassword } from '../store/store-url.js';
 import { initialMembers, type PreparedExperiment } from './prepare-experiment.js';
 
 /** Readable, unique, sortable: `toy-20261127-110729-3fa2`. */
@@ -26,7 +27,13 @@ export async function createExperiment(
   return store.createExperiment({
     id: newExperimentId(label, now),
     task: task.name,
-    config: { ...config, space: prepared.space },
+    // Never stored: whoever can read the store must not learn the database password.
+    config: {
+      ...config,
+      store: withoutPassword(config.store),
+      checkpoints: withoutPassword(config.checkpoints),
+      space: prepared.space,
+    },
     seed: config.seed,
     members,
     now,

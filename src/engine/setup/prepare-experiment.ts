@@ -5,6 +5,7 @@ import {
   type ExperimentConfig,
 } from '../config/experiment-config.js';
 import { ConfigError } from '../core/errors.js';
+import { assertNoPrototypeKeys } from '../config/prototype-keys.js';
 import { createRng } from '../core/rng.js';
 import { validateHparams, validateSpace } from '../core/space.js';
 import type { SearchSpace } from '../core/space-types.js';
@@ -14,6 +15,7 @@ import { validateExploreConfig } from '../strategies/explore.js';
 import { gridSize, initialPopulation } from '../strategies/initial-population.js';
 import { isTaskModulePath, type TaskRegistry } from '../tasks/registry.js';
 import type { Task, TaskDefinition } from '../tasks/task.js';
+import { assertTask } from '../tasks/validate-task.js';
 
 /** A validated config with its task built: what both `pbt run` and every worker need. */
 export interface PreparedExperiment {
@@ -33,6 +35,7 @@ export async function prepareExperiment(
   tasks: TaskRegistry,
   cwd = process.cwd(),
 ): Promise<PreparedExperiment> {
+  assertNoPrototypeKeys(raw, 'config');
   const taskRef = raw.task;
   if (typeof taskRef !== 'string' || taskRef.length === 0) {
     throw new ConfigError('invalid config:', [
@@ -63,7 +66,8 @@ async function buildTask(
   const options = definition.parseOptions
     ? definition.parseOptions(config.taskOptions)
     : (config.taskOptions as never);
-  const task = await definition.create(options);
+  const task: unknown = await definition.create(options);
+  assertTask(task, `"${definition.name}"`);
   const space: SearchSpace = { ...task.space, ...(config.space ?? {}) };
   validateSpace(space);
   for (const key of Object.keys(config.space ?? {})) {

@@ -1,19 +1,21 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../core/errors.js';
+import { PbtError } from '../core/errors.js';
+import { dirname } from 'node:path';
 import { MemoryStore } from './memory/memory-store.js';
-import { isPostgresUrl } from './postgres/connection.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
-
-const acceptedForms =
-  'sqlite:<path> (e.g. sqlite:results/pbt.db), a path ending in .db, ' +
-  'postgres://user@host:5432/database[?schema=name] (many machines), or memory: (one process only)';
+import { parseStoreUrl } from './store-url.js';
 
 export interface OpenStoreOptions {
   /** Told about transient failures being retried (PostgreSQL connection loss, restarts). */
   readonly log?: (line: string) => void;
+  /**
+   * The store must already exist (read-only commands, resume, worker): a SQLite file is then
+   * never created, and a typo in --store says "no such store" instead of "no experiments".
+   */
+  readonly mustExist?: boolean;
 }
 
 /**
@@ -25,38 +27,28 @@ export interface OpenStoreOptions {
  * - `memory:`: an in-process store, gone when the process ends.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
-  const trimmed = url.trim();
-  if (trimmed === 'memory:') return new MemoryStore();
-  if (isPostgresUrl(trimmed)) {
+  const location = parseStoreUrl(url);
+  if (location.kind === 'memory') return new MemoryStore();
+  if (location.kind === 'postgres') {
     const { log } = options;
-    return PostgresStore.open(
-      trimmed,
-      log
+    return PostgresStore.open(location.url, {
+      mustExist: options.mustExist === true,
+      ...(log
         ? {
-            onRetry: (err, attempt, delayMs) =>
+            onRetry: (err: unknown, attempt: number, delayMs: number) =>
               log(
                 `store: ${(err as Error).message ?? String(err)}; retry ${attempt} in ${Math.round(delayMs)} ms`,
               ),
           }
-        : {},
+        : {}),
+    });
+  }
+  if (options.mustExist === true && !existsSync(location.path)) {
+    throw new PbtError(
+      'NOT_FOUND',
+      `no such store: ${location.path} does not exist; check --store (\`pbt run\` creates a store)`,
     );
   }
-  const path = sqlitePath(trimmed);
-  if (path === null) {
-    throw new ConfigError(`cannot open the store '${url}': use ${acceptedForms}`);
-  }
-  if (path === '') {
-    throw new ConfigError(`the store URL '${url}' names no file: write sqlite:<path>`);
-  }
-  const absolute = resolve(path);
-  await mkdir(dirname(absolute), { recursive: true });
-  return new SqliteStore(absolute);
-}
-
-/** The file a SQLite store URL names, or null when `url` is not one. */
-function sqlitePath(url: string): string | null {
-  const match = /^sqlite:(?:\/\/)?(.*)$/i.exec(url);
-  if (match) return match[1] ?? '';
-  if (/\.db$/i.test(url) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
-  return null;
+  await mkdir(dirname(location.path), { recursive: true });
+  return new SqliteStore(location.path);
 }

@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { passwordOf, withoutPassword } from '../store/store-url.js';
 
 /** Where the `pbt` entry script lives, for forking worker processes. */
 const PBT_BIN = fileURLToPath(new URL('../../../bin/pbt.js', import.meta.url));
@@ -23,8 +24,36 @@ export interface LaunchedWorkers {
   readonly pids: () => number[];
   /** Resolves when every worker exited and none is being restarted. */
   readonly done: Promise<void>;
+  /** Why the last worker that failed failed (its last `pbt:` line), or null when none did. */
+  readonly lastFailure: () => string | null;
   /** Ask every worker to stop cleanly (SIGTERM); kill the stragglers after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** The last `pbt: …` line (a worker's fatal error) in the tail of a worker log. */
+function causeIn(logFile: string, from: number): string | null {
+  try {
+    const fd = openSync(logFile, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const length = Math.min(size - from, 16_384);
+      if (length <= 0) return null;
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      const lines = buffer.toString('utf8').split('\n');
+      const fatal = lines.filter((l) => l.startsWith('pbt: ')).pop();
+      return fatal === undefined ? null : fatal.slice('pbt: '.length);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+function workerEnv(storeUrl: string): NodeJS.ProcessEnv {
+  const password = passwordOf(storeUrl);
+  return password === undefined ? process.env : { ...process.env, PGPASSWORD: password };
 }
 
 /**
@@ -37,26 +66,32 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
   const children = new Map<number, ChildProcess>();
   let restartsLeft = opts.maxRestarts ?? opts.workers * 3;
   let stopping = false;
+  let lastFailure: string | null = null;
   let resolveDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
 
   const start = (slot: number): void => {
-    const log = openSync(path.join(opts.logDir, `worker-${slot}.log`), 'a');
+    const logFile = path.join(opts.logDir, `worker-${slot}.log`);
+    const log = openSync(logFile, 'a');
+    // Logs are appended across restarts and resumes: only this process's lines tell its cause.
+    const logStart = fstatSync(log).size;
     const child = fork(
       PBT_BIN,
       [
         'worker',
         '--store',
-        opts.storeUrl,
+        // A command line is visible to every user of the machine (ps): the password travels in
+        // the environment, where pg reads it as libpq does.
+        withoutPassword(opts.storeUrl),
         '--experiment',
         opts.experimentId,
         '--worker-name',
         `local-${slot}`,
         ...(opts.extraArgs ?? []),
       ],
-      { stdio: ['ignore', log, log, 'ipc'] },
+      { stdio: ['ignore', log, log, 'ipc'], env: workerEnv(opts.storeUrl) },
     );
     children.set(slot, child);
     child.on('exit', (code, signal) => {
@@ -64,10 +99,15 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
       const abnormal =
         code !== 0 || (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGINT');
       // Exit code 2 is a configuration error: restarting would fail the same way.
+      if (abnormal && !stopping) {
+        lastFailure = `${causeIn(logFile, logStart) ?? `exited (${signal ?? `code ${code}`})`} (log: ${logFile})`;
+      }
       if (abnormal && !stopping && restartsLeft > 0 && code !== 2) {
         restartsLeft -= 1;
         opts.onEvent?.(
-          `worker ${slot} (pid ${child.pid}) exited (${signal ?? `code ${code}`}); restarting it`,
+          `worker ${slot} (pid ${child.pid}) exited (${signal ?? `code ${code}`}${
+            lastFailure === null ? '' : `: ${lastFailure}`
+          }); restarting it`,
         );
         start(slot);
         return;
@@ -78,10 +118,12 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
     });
   };
   for (let slot = 0; slot < opts.workers; slot++) start(slot);
-  if (opts.workers === 0) resolveDone();
+  // Whatever the count (0, negative, NaN): with no process started, nothing is left to wait for.
+  if (children.size === 0) resolveDone();
 
   return {
     pids: () => [...children.values()].map((c) => c.pid ?? -1),
+    lastFailure: () => lastFailure,
     done,
     async stop(graceMs = 15_000) {
       stopping = true;

@@ -1,11 +1,22 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { EXIT } from '../exit-status.js';
 import { PbtError } from '../../core/errors.js';
+import { LIMITS } from '../../config/limits.js';
+import { parseWholeFlag } from '../numeric-flag.js';
 import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
-import { backendArgs, resolveStoreUrl } from './run.js';
+import { parseStoreUrl, resolveStoreUrl } from '../../store/store-url.js';
+import { parseExperimentConfig } from '../../config/experiment-config.js';
+import { ALLOW_TASKS_VARIABLE, TaskAllowList } from '../../tasks/allow-list.js';
+import type { TaskRegistry } from '../../tasks/registry.js';
+import { backendArgs } from './run.js';
 
-export function registerResume(program: Command, log: (line: string) => void): void {
+export function registerResume(
+  program: Command,
+  log: (line: string) => void,
+  tasks: TaskRegistry,
+): void {
   program
     .command('resume')
     .description('continue a stopped experiment from its last checkpoints')
@@ -13,11 +24,20 @@ export function registerResume(program: Command, log: (line: string) => void): v
     .option('--store <url>', 'population store URL', DEFAULT_STORE)
     .option('-w, --workers <n>', 'local worker processes (default: number of cores)')
     .option('--backend <name>', 'TensorFlow.js backend: node | wasm | cpu')
+    .option(
+      '--allow-tasks <list>',
+      `task modules the workers may import, for a PostgreSQL store (default: ${ALLOW_TASKS_VARIABLE} or built-ins only; see docs/deployment.md)`,
+    )
     .action(
       async (
         id: string | undefined,
-        flags: { store: string; workers?: string; backend?: string },
+        flags: { store: string; workers?: string; backend?: string; allowTasks?: string },
       ) => {
+        // Checked before anything is opened: bad input changes nothing.
+        const workers =
+          flags.workers !== undefined
+            ? parseWholeFlag('workers', flags.workers, { min: 1, max: LIMITS.workers })
+            : availableParallelism();
         const storeUrl = resolveStoreUrl(flags.store);
         await withStore(storeUrl, async (store) => {
           const experiment = await findExperiment(store, id);
@@ -27,18 +47,20 @@ export function registerResume(program: Command, log: (line: string) => void): v
               `experiment ${experiment.id} is already done; see \`pbt best ${experiment.id}\``,
             );
           }
+          const taskRef = parseExperimentConfig(experiment.config, 'stored experiment config').task;
+          // A SQLite file is this user's own; a shared database is trusted only as far as the
+          // allow-list says, as for `pbt worker`.
+          let allowed = TaskAllowList.parse(flags.allowTasks ?? process.env[ALLOW_TASKS_VARIABLE]);
+          if (parseStoreUrl(storeUrl).kind === 'sqlite') allowed = allowed.with(taskRef);
+          allowed.assertAllows(taskRef, tasks, experiment.id);
           await store.setExperimentStatus(experiment.id, 'running');
-          const workers =
-            flags.workers !== undefined ? Number(flags.workers) : availableParallelism();
-          const outcome = await runWithLocalWorkers(
-            store,
-            storeUrl,
-            experiment.id,
-            workers,
-            log,
-            backendArgs(flags),
-          );
-          if (outcome.status === 'stopped') process.exitCode = 130;
+          const outcome = await runWithLocalWorkers(store, storeUrl, experiment.id, workers, log, [
+            ...backendArgs(flags),
+            '--allow-tasks',
+            allowed.toFlag(),
+          ]);
+          if (outcome.status !== 'done')
+            process.exitCode = outcome.status === 'stopped' ? EXIT.stopped : EXIT.failure;
         });
       },
     );

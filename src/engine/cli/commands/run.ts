@@ -2,18 +2,29 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { EXIT } from '../exit-status.js';
 import { parse as parseYaml } from 'yaml';
 import {
   assertCheckpointSetting,
   isDatabaseCheckpoints,
 } from '../../checkpoints/open-checkpoint-store.js';
 import { ConfigError } from '../../core/errors.js';
-import { redactPassword } from '../../store/postgres/connection.js';
+import { LIMITS } from '../../config/limits.js';
+import { TaskAllowList } from '../../tasks/allow-list.js';
+import { isTaskModulePath } from '../../tasks/registry.js';
+import { assertNoPrototypeKeys } from '../../config/prototype-keys.js';
+import { parseDecimalFlag, parseWholeFlag } from '../numeric-flag.js';
+import {
+  passwordOf,
+  redactPassword,
+  resolveStoreUrl,
+  withoutPassword,
+} from '../../store/store-url.js';
 import { createExperiment, newExperimentId } from '../../setup/create-experiment.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareExperiment } from '../../setup/prepare-experiment.js';
 import { DEFAULT_STORE, withStore } from '../context.js';
-import { runWithLocalWorkers } from '../run-experiment.js';
+import { ensureWorkerLogRoot, runWithLocalWorkers } from '../run-experiment.js';
 import { writeReport } from './write-report.js';
 import { parseTaskOptionSets } from '../task-option-sets.js';
 
@@ -90,41 +101,57 @@ export function registerRun(
       const runs = [await prepareExperiment(raw, tasks)];
       for (const method of baselines) runs.push(await prepareExperiment({ ...raw, method }, tasks));
       const storeUrl = resolveStoreUrl(flags.store ?? runs[0]?.config.store ?? DEFAULT_STORE);
-      for (const { config } of runs) assertCheckpointSetting(config.checkpoints, storeUrl);
-      await withStore(storeUrl, async (store) => {
-        const ids: string[] = [];
-        for (const prepared of runs) {
-          const { config } = prepared;
-          const workers = config.workers ?? availableParallelism();
-          const experiment = await createExperiment(store, prepared);
-          ids.push(experiment.id);
-          log(
-            `created experiment ${experiment.id} (task ${experiment.task}, method ${config.method}, store ${redactPassword(storeUrl)})`,
-          );
-          if (workers === 0) {
+      for (const { config } of runs) {
+        assertCheckpointSetting(config.checkpoints, storeUrl);
+        if ((config.workers ?? 1) > 0) ensureWorkerLogRoot(config.checkpoints);
+      }
+      await withStore(
+        storeUrl,
+        async (store) => {
+          const ids: string[] = [];
+          for (const prepared of runs) {
+            const { config } = prepared;
+            const workers = config.workers ?? availableParallelism();
+            const experiment = await createExperiment(store, prepared);
+            ids.push(experiment.id);
             log(
-              `no local workers; start them anywhere with: pbt worker --store ${redactPassword(storeUrl)} --experiment ${experiment.id}`,
+              `created experiment ${experiment.id} (task ${experiment.task}, method ${config.method}, store ${redactPassword(storeUrl)})`,
             );
-            continue;
+            if (workers === 0) {
+              log(
+                `no local workers; start them anywhere with: pbt worker --store ${withoutPassword(storeUrl)} --experiment ${experiment.id}` +
+                  (isTaskModulePath(config.task) ? ` --allow-tasks builtin,${config.task}` : '') +
+                  (passwordOf(storeUrl) === undefined
+                    ? ''
+                    : ' (the password from PGPASSWORD or ~/.pgpass, or add it to that URL)'),
+              );
+              continue;
+            }
+            const outcome = await runWithLocalWorkers(
+              store,
+              storeUrl,
+              experiment.id,
+              workers,
+              log,
+              // The user named this task on the command line: the workers may import it.
+              [
+                ...backendArgs(flags),
+                '--allow-tasks',
+                TaskAllowList.builtInsOnly().with(config.task).toFlag(),
+              ],
+            );
+            if (outcome.status !== 'done') {
+              process.exitCode = outcome.status === 'stopped' ? EXIT.stopped : EXIT.failure;
+              return;
+            }
           }
-          const outcome = await runWithLocalWorkers(
-            store,
-            storeUrl,
-            experiment.id,
-            workers,
-            log,
-            backendArgs(flags),
-          );
-          if (outcome.status === 'stopped') {
-            process.exitCode = 130;
-            return;
+          if (baselines.length > 0 && ids[0] !== undefined) {
+            const file = await writeReport(store, ids[0], ids.slice(1), undefined);
+            log(`comparison report (PBT vs ${baselines.join(', ')} at the same budget): ${file}`);
           }
-        }
-        if (baselines.length > 0 && ids[0] !== undefined) {
-          const file = await writeReport(store, ids[0], ids.slice(1), undefined);
-          log(`comparison report (PBT vs ${baselines.join(', ')} at the same budget): ${file}`);
-        }
-      });
+        },
+        { mustExist: false },
+      );
     });
 }
 
@@ -150,13 +177,6 @@ export function backendArgs(flags: { backend?: string }): string[] {
   return flags.backend ? ['--backend', flags.backend] : [];
 }
 
-/** Relative SQLite paths are made absolute so every worker process opens the same file. */
-export function resolveStoreUrl(url: string): string {
-  if (url.startsWith('sqlite:')) return `sqlite:${path.resolve(url.slice('sqlite:'.length))}`;
-  if (url.endsWith('.db') && !url.includes('://')) return `sqlite:${path.resolve(url)}`;
-  return url;
-}
-
 function buildRawConfig(target: string | undefined, flags: RunFlags): Record<string, unknown> {
   const file = flags.config ?? (target && /\.(json|ya?ml)$/i.test(target) ? target : undefined);
   const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
@@ -166,29 +186,38 @@ function buildRawConfig(target: string | undefined, flags: RunFlags): Record<str
       'no task given: `pbt run toy`, `pbt run ./my-task.ts` or `pbt run experiment.json` (see `pbt tasks`)',
     );
   }
-  const int = (name: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new ConfigError(`--${name} must be a number, got "${v}"`);
-    return n;
-  };
+  const whole = (name: string, v: string | undefined, min: number, max?: number) =>
+    v === undefined
+      ? undefined
+      : parseWholeFlag(name, v, max === undefined ? { min } : { min, max });
+  const decimal = (name: string, v: string | undefined, max?: number) =>
+    v === undefined
+      ? undefined
+      : parseDecimalFlag(
+          name,
+          v,
+          max === undefined ? { min: Number.MIN_VALUE } : { min: Number.MIN_VALUE, max },
+        );
   const setIf = (key: string, value: unknown): void => {
     if (value !== undefined) raw[key] = value;
   };
-  setIf('population', int('population', flags.population));
+  setIf('population', whole('population', flags.population, 1, LIMITS.population));
   if (flags.budget !== undefined)
-    raw.budget = { ...asObject(raw.budget), steps: int('budget', flags.budget) };
+    raw.budget = {
+      ...asObject(raw.budget),
+      steps: whole('budget', flags.budget, 1, LIMITS.budgetSteps),
+    };
   if (flags.ready !== undefined)
-    raw.ready = { ...asObject(raw.ready), every: int('ready', flags.ready) };
+    raw.ready = { ...asObject(raw.ready), every: decimal('ready', flags.ready) };
   setIf('method', flags.method);
   setIf('mode', flags.mode);
-  setIf('seed', int('seed', flags.seed));
-  setIf('workers', int('workers', flags.workers));
+  setIf('seed', whole('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER));
+  setIf('workers', whole('workers', flags.workers, 0, LIMITS.workers));
   setIf('store', flags.store);
   setIf('checkpoints', flags.checkpoints);
   setIf('name', flags.name);
   setIf('group', flags.group);
-  setIf('leaseSeconds', int('lease', flags.lease));
+  setIf('leaseSeconds', decimal('lease', flags.lease, LIMITS.leaseSeconds));
   const taskOptions = { ...asObject(raw.taskOptions), ...parseTaskOptionSets(flags.set ?? []) };
   if (flags.backend) taskOptions.backend = flags.backend;
   if (flags.dataset) taskOptions.dataset = flags.dataset;
@@ -219,6 +248,7 @@ function readConfigFile(file: string): Record<string, unknown> {
       `experiment file ${file} must contain an object with at least a "task" key`,
     );
   }
+  assertNoPrototypeKeys(parsed, `experiment file ${file}`);
   const obj = parsed as Record<string, unknown>;
   // A relative task module path in a file is relative to the file.
   if (typeof obj.task === 'string' && obj.task.startsWith('.'))

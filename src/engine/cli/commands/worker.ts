@@ -1,10 +1,12 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { TaskRegistry } from '../../tasks/registry.js';
+import { ALLOW_TASKS_VARIABLE, TaskAllowList } from '../../tasks/allow-list.js';
+import { parseExperimentConfig } from '../../config/experiment-config.js';
 import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
 import { runWorker } from '../../worker/worker.js';
 import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
-import { resolveStoreUrl } from './run.js';
+import { redactPassword, resolveStoreUrl } from '../../store/store-url.js';
 
 interface WorkerFlags {
   store: string;
@@ -12,6 +14,7 @@ interface WorkerFlags {
   workerName?: string;
   checkpoints?: string;
   backend?: string;
+  allowTasks?: string;
 }
 
 /** Unreferenced checkpoints at least this old are removed when the experiment is finished. */
@@ -31,10 +34,22 @@ export function registerWorker(program: Command, tasks: TaskRegistry): void {
       'where checkpoints are, if it differs on this machine: a directory, postgres (the store database) or a postgres:// URL',
     )
     .option('--backend <name>', 'TensorFlow.js backend: node | wasm | cpu')
+    .option(
+      '--allow-tasks <list>',
+      `tasks this worker may import: builtin, task names, module paths or globs, e.g. builtin,./tasks/*.ts (default: ${ALLOW_TASKS_VARIABLE}, else built-ins only)`,
+    )
     .action(async (flags: WorkerFlags) => {
       const storeUrl = resolveStoreUrl(flags.store);
       await withStore(storeUrl, async (store) => {
         const experiment = await findExperiment(store, flags.experiment);
+        // The stored task decides what this process imports: check it against the allow-list
+        // before loading anything (docs/deployment.md "Trust boundary").
+        const taskRef = parseExperimentConfig(experiment.config, 'stored experiment config').task;
+        TaskAllowList.parse(flags.allowTasks ?? process.env[ALLOW_TASKS_VARIABLE]).assertAllows(
+          taskRef,
+          tasks,
+          experiment.id,
+        );
         const stored = experiment.config as { taskOptions?: Record<string, unknown> };
         const config = flags.backend
           ? { ...stored, taskOptions: { ...stored.taskOptions, backend: flags.backend } }
@@ -42,7 +57,9 @@ export function registerWorker(program: Command, tasks: TaskRegistry): void {
         const prepared = await prepareStoredExperiment(config, tasks);
         const workerId = `${flags.workerName ?? 'worker'}@${hostname()}:${process.pid}`;
         const log = (m: string): void =>
-          void process.stderr.write(`${new Date().toISOString()} ${workerId} ${m}\n`);
+          void process.stderr.write(
+            `${new Date().toISOString()} ${workerId} ${redactPassword(m)}\n`,
+          );
         const controller = new AbortController();
         const stop = (): void => {
           log('stop requested: releasing the member at the next safe point');

@@ -5,6 +5,7 @@ import { buildReportModel, type ReportBaseline } from '../../report/report-model
 import { renderReportHtml } from '../../report/render-html.js';
 import type { ExperimentRecord, Store } from '../../store/store.js';
 import { findExperiment } from '../context.js';
+import { assertExperimentId } from '../../core/experiment-id.js';
 
 /**
  * Build and write the HTML report of one experiment. Baselines: the experiments named with
@@ -44,9 +45,14 @@ export async function writeReport(
   const html = renderReportHtml(
     buildReportModel({ experiment, members, results, lineage, baselines }),
   );
-  const file =
-    outFile ?? path.join(path.dirname(config.checkpoints), 'reports', `${experiment.id}.html`);
+  const file = outFile ?? defaultReportFile(config.checkpoints, experiment.id);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, html);
   return file;
+}
+
+/** An id stored by an older pbt is checked again before it becomes part of a path. */
+function defaultReportFile(checkpoints: string, id: string): string {
+  assertExperimentId(id);
+  return path.join(path.dirname(checkpoints), 'reports', `${id}.html`);
 }

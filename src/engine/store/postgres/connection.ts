@@ -1,5 +1,8 @@
 import pg from 'pg';
 import { ConfigError, PbtError } from '../../core/errors.js';
+import { isPostgresUrl, redactPassword } from '../store-url.js';
+
+export { isPostgresUrl, redactPassword };
 
 /** Where a PostgreSQL store or checkpoint store lives: a server, a database, and a schema in it. */
 export interface PostgresTarget {
@@ -16,10 +19,6 @@ export const DEFAULT_SCHEMA = 'pbt';
 
 /** Lowercase unquoted identifiers only: the name goes into `search_path` and DDL verbatim. */
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
-
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url.trim());
-}
 
 /**
  * Reads a `postgres://user[:password]@host[:port]/database[?schema=name&...]` URL. `schema`
@@ -59,11 +58,6 @@ export function withSchema(url: string, schema: string): string {
   const parsed = new URL(url.trim());
   parsed.searchParams.set('schema', schema);
   return parsed.toString();
-}
-
-/** A connection string may carry a password; logs and error messages must not. */
-export function redactPassword(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
 }
 
 /** Double-quoted identifier (the schema pattern already excludes quotes). */

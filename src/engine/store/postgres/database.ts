@@ -25,6 +25,8 @@ export interface PostgresDatabaseOptions {
   readonly statementTimeoutMs?: number | null;
   /** Told about every retry (e.g. to log "connection lost, retrying in 400 ms"). */
   readonly onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /** Fail with "no such store" instead of creating pbt's tables (read-only commands). */
+  readonly mustExist?: boolean;
 }
 
 const DEFAULT_OPEN_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxElapsedMs: 30_000 };
@@ -43,6 +45,7 @@ export class PostgresDatabase {
   private readonly openRetry: RetryPolicy;
   private readonly onRetry: PostgresDatabaseOptions['onRetry'];
   private schemaReady: Promise<void> | null = null;
+  private readonly mustExist: boolean;
 
   constructor(target: PostgresTarget, options: PostgresDatabaseOptions = {}) {
     this.schema = target.schema;
@@ -50,6 +53,7 @@ export class PostgresDatabase {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.openRetry = options.openRetry ?? DEFAULT_OPEN_RETRY;
     this.onRetry = options.onRetry;
+    this.mustExist = options.mustExist ?? false;
     this.pool = createPool(target, {
       max: options.poolSize ?? 3,
       statementTimeoutMs:
@@ -61,7 +65,7 @@ export class PostgresDatabase {
   /** Connects and migrates, once; a failed attempt is forgotten so the next call tries again. */
   ensureSchema(): Promise<void> {
     this.schemaReady ??= withRetry(
-      () => this.attempt((tx) => migrate(tx, this.schema, this.where)),
+      () => this.attempt((tx) => migrate(tx, this.schema, this.where, this.mustExist)),
       this.openRetry,
       this.hooks(),
     ).catch((err: unknown) => {

@@ -129,9 +129,21 @@ const LOCK_CLASS = 0x706274;
  * workers starting at once apply each migration exactly once: the others wait for the lock,
  * then find the schema current. The lock ends with the transaction.
  */
-export async function migrate(tx: Queryable, schema: string, where: string): Promise<void> {
+export async function migrate(
+  tx: Queryable,
+  schema: string,
+  where: string,
+  mustExist = false,
+): Promise<void> {
   const seen = await currentVersion(tx, schema);
   if (seen === latestSchemaVersion) return;
+  // A read-only command must not create a store where a typo in --store pointed it.
+  if (seen === null && mustExist) {
+    throw new PbtError(
+      'NOT_FOUND',
+      `no such store: ${where} has no pbt tables; check --store (\`pbt run\` creates a store)`,
+    );
+  }
   if (seen !== null && seen > latestSchemaVersion) throw tooNew(where, seen);
   await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_CLASS, schema]);
   const exists = await tx.query<{ found: boolean }>(

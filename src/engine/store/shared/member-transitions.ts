@@ -1,4 +1,5 @@
 import { LeaseLostError, PbtError } from '../../core/errors.js';
+import { assertExperimentId } from '../../core/experiment-id.js';
 import type { Decision, Hparams, MemberView, PopulationSnapshot } from '../../core/types.js';
 import type {
   AppliedDecision,
@@ -31,6 +32,7 @@ export function newExperiment(input: NewExperiment): {
   experiment: ExperimentRecord;
   members: MemberRecord[];
 } {
+  assertExperimentId(input.id);
   assertFinite(input.seed, 'the experiment seed');
   assertFinite(input.now, 'the creation time');
   const experiment: ExperimentRecord = {

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { withStore } from '../context.js';
+import { resolveStoreUrl } from '../../store/store-url.js';
+import { writeReport } from './write-report.js';
+import { storeOption, type Out } from './read-only.js';
+
+/** `pbt report`. */
+export function registerReport(program: Command, out: Out): void {
+  program
+    .command('report')
+    .description(
+      'a self-contained HTML report with SVG plots (scores, hyperparameters, lineage, PBT vs baselines)',
+    )
+    .argument('[experiment]', 'experiment id or prefix (default: the newest)')
+    .option(...storeOption)
+    .option('--compare <ids...>', 'baseline experiments to compare with (default: the same group)')
+    .option('-o, --out <file>', 'output file (default: .pbt/reports/<id>.html)')
+    .action(
+      async (
+        id: string | undefined,
+        flags: { store: string; compare?: string[]; out?: string },
+      ) => {
+        await withStore(resolveStoreUrl(flags.store), async (store) => {
+          const file = await writeReport(store, id, flags.compare, flags.out);
+          out(`report written to ${file}`);
+        });
+      },
+    );
+}
