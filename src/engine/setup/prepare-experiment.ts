@@ -14,6 +14,7 @@ import { validateExploreConfig } from '../strategies/explore.js';
 import { gridSize, initialPopulation } from '../strategies/initial-population.js';
 import { isTaskModulePath, type TaskRegistry } from '../tasks/registry.js';
 import type { Task, TaskDefinition } from '../tasks/task.js';
+import { absoluteTrainable, trainableDefinition } from '../trainable/trainable-definition.js';
 
 /** A validated config with its task built: what both `pbt run` and every worker need. */
 export interface PreparedExperiment {
@@ -33,6 +34,13 @@ export async function prepareExperiment(
   tasks: TaskRegistry,
   cwd = process.cwd(),
 ): Promise<PreparedExperiment> {
+  if (raw.trainable !== undefined) {
+    const config = parseExperimentConfig({
+      ...raw,
+      trainable: absoluteTrainable(raw.trainable, cwd),
+    });
+    return buildTask(config, await definitionOf(config, tasks));
+  }
   const taskRef = raw.task;
   if (typeof taskRef !== 'string' || taskRef.length === 0) {
     throw new ConfigError('invalid config:', [
@@ -52,8 +60,16 @@ export async function prepareStoredExperiment(
   tasks: TaskRegistry,
 ): Promise<PreparedExperiment> {
   const config = parseExperimentConfig(storedConfig, 'stored experiment config');
-  const definition = await tasks.resolve(config.task);
-  return buildTask(config, definition);
+  return buildTask(config, await definitionOf(config, tasks));
+}
+
+/** A trainable process, else a task the registry resolves (the schema ensures one of the two). */
+function definitionOf(
+  config: ExperimentConfig,
+  tasks: TaskRegistry,
+): TaskDefinition<never> | Promise<TaskDefinition<never>> {
+  if (config.trainable) return trainableDefinition(config.trainable, config.space ?? {});
+  return tasks.resolve(config.task ?? '');
 }
 
 async function buildTask(

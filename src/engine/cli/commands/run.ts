@@ -16,6 +16,7 @@ import { DEFAULT_STORE, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
 import { writeReport } from './write-report.js';
 import { parseTaskOptionSets } from '../task-option-sets.js';
+import { applyTrainableFlags, resolveTrainableInFile } from '../trainable-flags.js';
 
 interface RunFlags {
   config?: string;
@@ -35,6 +36,9 @@ interface RunFlags {
   backend?: string;
   baselines?: string;
   dataset?: string;
+  command?: string;
+  space?: string;
+  trainableTimeout?: string;
 }
 
 export function registerRun(
@@ -77,6 +81,12 @@ export function registerRun(
     .option('--set <key=value...>', 'task option, e.g. --set lr=0.02 (repeatable)')
     .option('--backend <name>', 'TensorFlow.js backend for neural tasks: node | wasm | cpu')
     .option('--dataset <name>', 'data set of tasks that take one (same as --set dataset=<name>)')
+    .option(
+      '--command <command>',
+      'train with a process in any language speaking the trainable protocol, e.g. "python3 train.py" (docs/protocol.md)',
+    )
+    .option('--space <file>', 'search space file (YAML/JSON), required with --command')
+    .option('--trainable-timeout <seconds>', 'longest wait for one trainable answer (default 600)')
     .option(
       '--baselines <methods>',
       'after PBT, run these baselines with the same population and budget, e.g. random,grid,fixed; the report compares them',
@@ -161,9 +171,10 @@ function buildRawConfig(target: string | undefined, flags: RunFlags): Record<str
   const file = flags.config ?? (target && /\.(json|ya?ml)$/i.test(target) ? target : undefined);
   const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
   if (target && target !== file) raw.task = target;
-  if (raw.task === undefined) {
+  applyTrainableFlags(raw, flags);
+  if (raw.task === undefined && raw.trainable === undefined) {
     throw new ConfigError(
-      'no task given: `pbt run toy`, `pbt run ./my-task.ts` or `pbt run experiment.json` (see `pbt tasks`)',
+      'no task given: `pbt run toy`, `pbt run ./my-task.ts`, `pbt run experiment.json` (see `pbt tasks`) or `pbt run --command "python3 train.py" --space space.yaml`',
     );
   }
   const int = (name: string, v: string | undefined): number | undefined => {
@@ -223,6 +234,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   // A relative task module path in a file is relative to the file.
   if (typeof obj.task === 'string' && obj.task.startsWith('.'))
     obj.task = path.resolve(path.dirname(file), obj.task);
+  resolveTrainableInFile(obj, file);
   return obj;
 }
 
