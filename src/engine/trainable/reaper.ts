@@ -42,6 +42,12 @@ export class Reaper {
     if (this.child) this.send(`-${pgid}\n`);
   }
 
+  /** End the reaper (it kills any group still registered); a later add() starts a new one. */
+  close(): void {
+    this.child?.stdin?.end();
+    this.child = null;
+  }
+
   /** The reaper's pid (tests). */
   get pid(): number | undefined {
     return this.child?.pid;

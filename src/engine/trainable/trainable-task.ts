@@ -154,6 +154,7 @@ export class TrainableTask implements Task<TrainableHandle> {
     const proc = this.idle;
     this.idle = null;
     await proc?.shutdown(SHUTDOWN_GRACE_MS);
+    this.reaper.close();
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
   }
