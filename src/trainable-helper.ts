@@ -49,11 +49,16 @@ export async function serveTrainable<S>(
   opts: ServeOptions = {},
 ): Promise<void> {
   const output = opts.output ?? process.stdout;
-  // A trainable busy in synchronous training cannot see stdin close; its parent's death shows
-  // in ppid (pbt's reaper kills it too, this is the helper's own guard).
+  // Between requests, end of stdin ends the loop below. As a second guard, exit when the parent
+  // (pbt's worker) is gone; process.ppid is fixed at start-up in Node, so probe the pid instead.
+  // (A trainable busy in synchronous code runs no timers: pbt's reaper kills that one.)
   const parent = process.ppid;
   const watch = setInterval(() => {
-    if (process.ppid !== parent) process.exit(1);
+    try {
+      process.kill(parent, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') process.exit(1);
+    }
   }, 500);
   watch.unref();
   let state: S | undefined;
