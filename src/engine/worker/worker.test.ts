@@ -149,6 +149,33 @@ describe('runWorker', () => {
     expect(members.filter((m) => m.status === 'done').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('keeps the lease alive while a slow create/load runs (a trainable starting up), so no other worker takes the member', async () => {
+    const { options } = await setUp({
+      budget: { steps: 8 },
+      population: 2,
+      leaseSeconds: 0.3,
+      initialHparams: [],
+    });
+    const base = options.task as Task<{ theta: [number, number] }>;
+    const slowStart: Task<{ theta: [number, number] }> = {
+      ...base,
+      create: async (h, ctx) => {
+        await new Promise((r) => setTimeout(r, 1000));
+        return base.create(h, ctx);
+      },
+    };
+    const logs: string[] = [];
+    // A third worker polls for claimable members the whole time.
+    const summaries = await Promise.all(
+      ['a', 'b', 'c'].map((w) =>
+        runWorker({ ...options, task: slowStart, workerId: w, log: (m) => logs.push(m) }),
+      ),
+    );
+    expect(summaries.every((s) => s.stoppedBy === 'finished')).toBe(true);
+    expect(logs.filter((l) => l.includes('lease lost'))).toEqual([]);
+    // Without the heartbeat the workers take the member from each other forever.
+  }, 20_000);
+
   it('marks a member failed after maxFailures consecutive failures and finishes the others', async () => {
     const { store, id, options } = await setUp({
       budget: { steps: 20 },

@@ -201,11 +201,19 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       // Inside the try: a task that cannot build or restore a member (e.g. a trainable process
       // that crashes on start) fails this ready point instead of the worker.
       if (!hasState) {
-        state =
-          saved === null
-            ? await task.create(member.hparams, ctx)
-            : await task.load(saved, member.hparams, ctx);
-        hasState = true;
+        // Building a member may take longer than a lease (a trainable process importing torch
+        // and loading its data): keep the lease alive meanwhile.
+        const beat = heartbeatWhile(lease);
+        try {
+          state =
+            saved === null
+              ? await task.create(member.hparams, ctx)
+              : await task.load(saved, member.hparams, ctx);
+          hasState = true;
+        } finally {
+          beat.stop();
+        }
+        if (beat.failure() !== null) throw beat.failure();
       }
       const seg = await trainSegment({
         task,
@@ -286,6 +294,21 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       overheadSeconds: (performance.now() - cycleStart) / 1000 - trainSeconds,
     });
     return { exploited, failed };
+  }
+
+  /**
+   * Renew `lease` every third of its duration until stopped. Timers run only while the task
+   * awaits (asynchronous work, e.g. another process); a failure (LeaseLostError) is kept for the
+   * caller to throw once the task is done.
+   */
+  function heartbeatWhile(lease: Lease): { stop(): void; failure(): unknown } {
+    let failure: unknown = null;
+    const timer = setInterval(() => {
+      store.heartbeat(lease, leaseMs, clock()).catch((err: unknown) => {
+        failure ??= err;
+      });
+    }, leaseMs / 3);
+    return { stop: () => clearInterval(timer), failure: () => failure };
   }
 
   function contextFor(member: Pick<MemberRecord, 'id' | 'step'>): TaskContext {
