@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseShellWords } from 'shell-quote';
@@ -45,6 +45,11 @@ export function launchSpec(
 
 /** Fail at `pbt run` (exit 2) rather than in every member when the program cannot be found. */
 export function assertExecutable(spec: LaunchSpec): void {
+  if (!isDirectory(spec.cwd)) {
+    throw new ConfigError('invalid config:', [
+      `trainable.cwd: the folder ${spec.cwd} does not exist here; on another machine, put the code at the same path or set trainable.cwd to where it is`,
+    ]);
+  }
   const file = spec.argv[0];
   const candidates = file.includes('/')
     ? [path.resolve(spec.cwd, file)]
@@ -69,4 +74,12 @@ export function assertExecutable(spec: LaunchSpec): void {
 export function trainableName(spec: LaunchSpec): string {
   const script = [...spec.argv].reverse().find((w) => !w.startsWith('-'));
   return path.basename(script ?? spec.argv[0]);
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
