@@ -180,10 +180,9 @@ export class TrainableProcess {
   private onExit(how: string): void {
     if (this.exited) return;
     this.exited = true;
-    if (this.child.pid !== undefined) this.reaper.remove(this.child.pid);
+    this.failPending(how);
     // Children it left behind go with the group.
     this.kill();
-    this.failPending(how);
   }
 
   /** Record a fault, fail the request in flight (if any) and kill the process. */
