@@ -2,8 +2,9 @@
  * The CIFAR-10 MLP (width 256, 2 hidden layers, L1, Adam, batch 128) trained three ways, side by
  * side in one run: (a) TF.js as pbt's built-in image-classification task, (b) PyTorch through the
  * trainable protocol (examples/pytorch-cifar10/train.py driven by pbt's TrainableTask), (c) the
- * same PyTorch loop alone (train.py --bench). Plus the protocol's cost per request: round trips
- * of `train` with 0 steps (p50/p99), and per ready point (evaluate + save + load of a checkpoint).
+ * same PyTorch loop alone (train.py --bench-server; its runs alternate with (b)'s so that a busy
+ * machine's drift hits both alike). Plus the protocol's cost per request: round trips of `train`
+ * with 0 steps (p50/p99), and a member switch (evaluate + save + load of a checkpoint).
  *
  *   PBT_DATA_DIR=/path/with/cifar node --import tsx bench/trainable-throughput.ts \
  *     [--steps 2000] [--runs 3] [--chunk 100] [--requests 500] [--python /usr/bin/python3] [--skip-tfjs]
@@ -11,11 +12,12 @@
  * One thread each (PyTorch set_num_threads(1); TF.js as the built-in task runs it). Writes
  * results/bench/trainable-throughput.json.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createRng, hashSeed } from '../src/engine/core/rng.js';
 import type { Hparams } from '../src/engine/core/types.js';
@@ -106,17 +108,46 @@ async function main(): Promise<void> {
     console.error(`(a) TF.js built-in task: ${sps.median.toFixed(1)} steps/s`);
   }
 
-  // (b) PyTorch through the protocol.
+  // (b) PyTorch through the protocol and (c) the same loop alone, runs interleaved so that a
+  // busy machine's drift hits both alike.
   const spec = launchSpec(
     { command: `${args.python} train.py`, args: [], env: {}, timeoutSeconds: 900 },
     process.env,
     EXAMPLE,
   );
+  const alone = spawn(args.python, ['train.py', '--bench-server'], {
+    cwd: EXAMPLE,
+    env: spec.env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const aloneLines = createInterface({ input: alone.stdout })[Symbol.asyncIterator]();
+  const aloneAnswer = async (): Promise<Record<string, number>> => {
+    const next = await aloneLines.next();
+    if (next.done === true) throw new Error('train.py --bench-server exited');
+    return JSON.parse(next.value) as Record<string, number>;
+  };
   const task = new TrainableTask({ name: 'train.py', space: SPACE, spec, timeoutSeconds: 900 });
-  const state = await task.create(H, ctx(0));
-  const protocol = await stepsPerSecond(task, state);
-  const protocolSps = protocol.median;
+  const [state] = await Promise.all([task.create(H, ctx(0)), aloneAnswer()]);
+  await task.train(state, H, 20, ctx(0));
+  const protocolRates: number[] = [];
+  const aloneRates: number[] = [];
+  let step = 20;
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    for (let done = 0; done < steps; done += chunk) {
+      const n = Math.min(chunk, steps - done);
+      await task.train(state, H, n, ctx(step));
+      step += n;
+    }
+    protocolRates.push(steps / ((performance.now() - t0) / 1000));
+    alone.stdin.write(`${steps}\n`);
+    aloneRates.push((await aloneAnswer()).stepsPerSecond ?? Number.NaN);
+  }
+  alone.stdin.end();
+  const protocolSps = quantile(protocolRates, 0.5);
+  const aloneSps = quantile(aloneRates, 0.5);
   console.error(`(b) PyTorch through the protocol: ${protocolSps.toFixed(1)} steps/s`);
+  console.error(`(c) PyTorch alone: ${aloneSps.toFixed(1)} steps/s`);
   // Protocol round trips: `train` with 0 steps does nothing but apply the hyperparameters.
   const roundTrips: number[] = [];
   for (let i = 0; i < requests; i++) {
@@ -124,36 +155,27 @@ async function main(): Promise<void> {
     await task.train(state, H, 0, ctx(0));
     roundTrips.push(performance.now() - t0);
   }
-  // A ready point's extra requests: evaluate, save (and the next member's load).
+  // A ready point's extra requests when the worker switches member: evaluate, save, load.
   const readyPoint: number[] = [];
+  let current = state;
   for (let i = 0; i < 10; i++) {
     const t0 = performance.now();
-    await task.evaluate(state, ctx(0));
-    const bytes = await task.save(state);
-    await task.dispose(state);
-    await task.load(bytes, H, ctx(0));
+    await task.evaluate(current, ctx(0));
+    const bytes = await task.save(current);
+    await task.dispose(current);
+    current = await task.load(bytes, H, ctx(0));
     readyPoint.push(performance.now() - t0);
   }
+  await task.dispose(current);
   await task.release();
   out.pytorchProtocol = {
     stepsPerSecond: protocolSps,
-    runs: protocol.runs,
+    runs: protocolRates,
     requestRoundTripMs: { p50: quantile(roundTrips, 0.5), p99: quantile(roundTrips, 0.99) },
     evaluateSaveLoadMs: { p50: quantile(readyPoint, 0.5), max: Math.max(...readyPoint) },
   };
-
-  // (c) PyTorch alone, same loop.
-  const alone = JSON.parse(
-    execFileSync(args.python, ['train.py', '--bench', String(steps), '--runs', String(runs)], {
-      cwd: EXAMPLE,
-      env: spec.env,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim(),
-  ) as { stepsPerSecond: number };
-  console.error(`(c) PyTorch alone: ${alone.stepsPerSecond.toFixed(1)} steps/s`);
-  out.pytorchAlone = alone;
-  out.protocolVsAlone = protocolSps / alone.stepsPerSecond;
+  out.pytorchAlone = { stepsPerSecond: aloneSps, runs: aloneRates };
+  out.protocolVsAlone = protocolSps / aloneSps;
 
   mkdirSync(path.join(REPO, 'results', 'bench'), { recursive: true });
   const file = path.join(REPO, 'results', 'bench', 'trainable-throughput.json');
@@ -163,8 +185,8 @@ async function main(): Promise<void> {
   console.log(
     [
       `steps/s  TF.js built-in: ${(out.tfjs as { stepsPerSecond?: number } | undefined)?.stepsPerSecond?.toFixed(1) ?? 'skipped'}` +
-        `  PyTorch via protocol: ${protocolSps.toFixed(1)}  PyTorch alone: ${alone.stepsPerSecond.toFixed(1)}` +
-        `  (protocol/alone ${(protocolSps / alone.stepsPerSecond).toFixed(3)})`,
+        `  PyTorch via protocol: ${protocolSps.toFixed(1)}  PyTorch alone: ${aloneSps.toFixed(1)}` +
+        `  (protocol/alone ${(protocolSps / aloneSps).toFixed(3)})`,
       `protocol round trip per request: p50 ${rt.p50.toFixed(3)} ms, p99 ${rt.p99.toFixed(3)} ms (${requests} requests)`,
       `wrote ${file}`,
     ].join('\n'),

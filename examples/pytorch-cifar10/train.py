@@ -177,18 +177,27 @@ class Cifar10Mlp(pbt_trainable.Trainable):
         self.apply(hparams)
 
 
-def bench(trainable, steps, runs):
-    """PyTorch alone: the same setup and training loop, no protocol. Prints JSON (median of runs)."""
+def bench(trainable, steps, runs, serve_runs=False):
+    """PyTorch alone: the same setup and training loop, no protocol. Prints JSON (median of runs).
+    With serve_runs, times one run of N steps per line "N" read on stdin instead (so that a
+    benchmark can interleave these runs with others on a busy machine)."""
     import json
     import statistics
     h = {"l1": 1e-5, "lr": 1e-3, "width": 256}
     trainable.setup(h, 0)
     trainable.train(20, h)  # warm-up
-    rates = []
-    for _ in range(runs):
+
+    def timed(n):
         t0 = time.perf_counter()
-        trainable.train(steps, h)
-        rates.append(steps / (time.perf_counter() - t0))
+        trainable.train(n, h)
+        return n / (time.perf_counter() - t0)
+
+    if serve_runs:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            print(json.dumps({"stepsPerSecond": timed(int(line))}), flush=True)
+        return
+    rates = [timed(steps) for _ in range(runs)]
     print(json.dumps({"steps": steps, "runs": rates, "stepsPerSecond": statistics.median(rates)}))
 
 
@@ -199,13 +208,15 @@ if __name__ == "__main__":
                     help="PyTorch threads per process (default 1: one worker process per core)")
     ap.add_argument("--bench", type=int, metavar="STEPS", help="time STEPS training steps without pbt")
     ap.add_argument("--runs", type=int, default=3, help="with --bench: timed runs (median reported)")
+    ap.add_argument("--bench-server", action="store_true",
+                    help="time one run per line N on stdin (for bench/trainable-throughput.ts)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
     data = Data(find_cifar10(args.data))
     print("CIFAR-10 loaded in %.1f s: %d train, %d validation, %d test" % (
         time.perf_counter() - t0, len(data.x), len(data.vx), len(data.tx)), file=sys.stderr)
-    if args.bench:
-        bench(Cifar10Mlp(data), args.bench, args.runs)
+    if args.bench or args.bench_server:
+        bench(Cifar10Mlp(data), args.bench, args.runs, args.bench_server)
     else:
         pbt_trainable.serve(Cifar10Mlp(data))
