@@ -177,6 +177,37 @@ describe('trainables: PBT over the line protocol with real processes', () => {
   );
 });
 
+describe('the helpers exit by themselves when pbt goes away', () => {
+  const python = findPython();
+  const helpers: [string, string[] | null][] = [
+    [
+      'Node (pbt/trainable)',
+      [process.execPath, '--import', 'tsx', path.join(FIXTURES, 'tiny-node.ts')],
+    ],
+    [
+      'Python (pbt_trainable.py)',
+      python === null ? null : [python, path.join(FIXTURES, 'tiny.py')],
+    ],
+  ];
+  for (const [name, argv] of helpers) {
+    it.skipIf(argv === null)(
+      `${name}: end of stdin ends the trainable${argv === null ? ' — SKIPPED: no working python3' : ''}`,
+      async () => {
+        const [file, ...rest] = argv ?? [''];
+        const child = spawn(file ?? '', rest, {
+          cwd: REPO,
+          env: { ...process.env, PYTHONPATH: path.join(REPO, 'python') },
+          stdio: ['pipe', 'ignore', 'ignore'],
+        });
+        const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+        child.stdin.end();
+        expect(await exited).toBe(0);
+      },
+      30_000,
+    );
+  }
+});
+
 describe('trainable faults: a clear error naming member, request and line; the member recovered; no process left', () => {
   const cases: [string, RegExp][] = [
     [
