@@ -326,6 +326,11 @@ describe('trainable bad input: exit 2 with what is wrong and how to fix it, noth
       /uses shell syntax .*put pipes, redirections and globs in a script/,
     ],
     [
+      'task options, which a trainable would never see',
+      ['--command', 'python3 train.py', '--space', 'space.yaml', '--set', 'lr=0.1'],
+      /a trainable takes no task options \(lr\); pass them to the program with trainable\.args or trainable\.env/,
+    ],
+    [
       'a bad timeout',
       ['--command', 'python3 train.py', '--space', 'space.yaml', '--trainable-timeout', '0'],
       /--trainable-timeout must be a positive number of seconds/,
