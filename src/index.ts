@@ -47,6 +47,10 @@ export {
   type TaskLoader,
 } from './engine/tasks/registry.js';
 export { builtInTasks, builtInTaskRegistry } from './workloads/index.js';
+export { TrainableTask, type TrainableTaskOptions } from './engine/trainable/trainable-task.js';
+export { TrainableError } from './engine/trainable/trainable-process.js';
+export { trainableDefinition } from './engine/trainable/trainable-definition.js';
+export type { TrainableConfig } from './engine/config/trainable-config.js';
 
 export {
   parseExperimentConfig,

@@ -35,6 +35,7 @@ const EXIT_STATUS_OF: Readonly<Record<ErrorCode, ExitStatus>> = {
   HPARAM: EXIT.failure,
   NON_FINITE: EXIT.failure,
   TRAIN: EXIT.failure,
+  TRAINABLE: EXIT.failure,
   DATA: EXIT.failure,
   BACKEND_UNAVAILABLE: EXIT.failure,
   MLP_SHAPE: EXIT.failure,

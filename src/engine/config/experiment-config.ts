@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { LIMITS } from './limits.js';
+import { trainableConfigSchema } from './trainable-config.js';
 
 /**
  * The experiment file (JSON or YAML) and the library options share this schema. Unknown keys
@@ -63,7 +64,9 @@ export const experimentConfigSchema = z
     /** Human label; the experiment id is derived from it. */
     name: z.string().min(1).optional(),
     /** A built-in task name (`pbt tasks`) or a path to a module exporting a task. */
-    task: z.string().min(1),
+    task: z.string().min(1).optional(),
+    /** Or a training process in any language (docs/protocol.md); then `space` is required. */
+    trainable: trainableConfigSchema.optional(),
     taskOptions: z.record(z.string(), z.unknown()).default({}),
     /** Overrides (per parameter) of the task's search space. */
     space: z.record(z.string(), paramSpec).optional(),
@@ -108,6 +111,24 @@ export const experimentConfigSchema = z
     group: z.string().optional(),
   })
   .superRefine((c, ctx) => {
+    if ((c.task === undefined) === (c.trainable === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: c.task === undefined ? ['task'] : ['trainable'],
+        message:
+          c.task === undefined
+            ? 'required: a built-in task name (see `pbt tasks`), a task module path, or a "trainable" command'
+            : 'give either "task" or "trainable", not both',
+      });
+    }
+    if (c.trainable !== undefined && Object.keys(c.space ?? {}).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['space'],
+        message:
+          'a trainable needs its search space here (or `--space space.yaml`), e.g. "space": { "lr": { "type": "loguniform", "min": 0.0001, "max": 0.1 } }',
+      });
+    }
     if (c.method === 'pbt' && c.population < 2) {
       ctx.addIssue({
         code: 'custom',

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'HPARAM'
   | 'NON_FINITE'
   | 'TRAIN'
+  | 'TRAINABLE'
   | 'DATA'
   | 'BACKEND_UNAVAILABLE'
   | 'MLP_SHAPE'

@@ -16,6 +16,7 @@ import { gridSize, initialPopulation } from '../strategies/initial-population.js
 import { isTaskModulePath, type TaskRegistry } from '../tasks/registry.js';
 import type { Task, TaskDefinition } from '../tasks/task.js';
 import { assertTask } from '../tasks/validate-task.js';
+import { absoluteTrainable, trainableDefinition } from '../trainable/trainable-definition.js';
 
 /** A validated config with its task built: what both `pbt run` and every worker need. */
 export interface PreparedExperiment {
@@ -36,6 +37,13 @@ export async function prepareExperiment(
   cwd = process.cwd(),
 ): Promise<PreparedExperiment> {
   assertNoPrototypeKeys(raw, 'config');
+  if (raw.trainable !== undefined) {
+    const config = parseExperimentConfig({
+      ...raw,
+      trainable: absoluteTrainable(raw.trainable, cwd),
+    });
+    return buildTask(config, await definitionOf(config, tasks));
+  }
   const taskRef = raw.task;
   if (typeof taskRef !== 'string' || taskRef.length === 0) {
     throw new ConfigError('invalid config:', [
@@ -55,8 +63,16 @@ export async function prepareStoredExperiment(
   tasks: TaskRegistry,
 ): Promise<PreparedExperiment> {
   const config = parseExperimentConfig(storedConfig, 'stored experiment config');
-  const definition = await tasks.resolve(config.task);
-  return buildTask(config, definition);
+  return buildTask(config, await definitionOf(config, tasks));
+}
+
+/** A trainable process, else a task the registry resolves (the schema ensures one of the two). */
+function definitionOf(
+  config: ExperimentConfig,
+  tasks: TaskRegistry,
+): TaskDefinition<never> | Promise<TaskDefinition<never>> {
+  if (config.trainable) return trainableDefinition(config.trainable, config.space ?? {});
+  return tasks.resolve(config.task ?? '');
 }
 
 async function buildTask(

@@ -9,6 +9,22 @@ export const ALLOW_TASKS_VARIABLE = 'PBT_ALLOW_TASKS';
 /** `builtin` in an allow-list: every built-in task. */
 const BUILTIN = 'builtin';
 
+/** A trainable experiment's entry: `command:<program>` (its first word), `command:*` for any. */
+const COMMAND = 'command:';
+
+/**
+ * What an experiment makes a worker run, as an allow-list names it: the task (a built-in name or
+ * a module path), or for a trainable `command:<program>`, the program its command starts.
+ */
+export function executableRef(config: {
+  readonly task?: string | undefined;
+  readonly trainable?: { readonly command: string } | undefined;
+}): string {
+  if (config.task !== undefined) return config.task;
+  const program = config.trainable?.command.trim().split(/\s+/)[0] ?? '';
+  return `${COMMAND}${program}`;
+}
+
 /**
  * Which tasks a worker agrees to run. A worker imports the module path stored in the
  * experiment, so whoever can write the shared database chooses the code every worker runs
@@ -49,10 +65,15 @@ export class TaskAllowList {
 
   /** The list as `--allow-tasks` takes it, with paths made absolute for a worker elsewhere. */
   toFlag(): string {
-    return this.entries.map((e) => (isTaskModulePath(e) ? path.resolve(this.cwd, e) : e)).join(',');
+    return this.entries
+      .map((e) => (isTaskModulePath(e) && !e.startsWith(COMMAND) ? path.resolve(this.cwd, e) : e))
+      .join(',');
   }
 
   allows(taskRef: string, tasks: TaskRegistry): boolean {
+    if (taskRef.startsWith(COMMAND)) {
+      return this.entries.some((e) => e === taskRef || e === `${COMMAND}*`);
+    }
     if (!isTaskModulePath(taskRef)) {
       const builtIn = tasks.builtInNames().includes(taskRef);
       return this.entries.some((e) => e === taskRef || (builtIn && e === BUILTIN));

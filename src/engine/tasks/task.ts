@@ -22,6 +22,11 @@ export interface Task<S = unknown> {
   load(bytes: Uint8Array, h: Hparams, ctx: TaskContext): Promise<S>;
   dispose?(state: S): void | Promise<void>;
   /**
+   * Optional: free what the task keeps between members (e.g. a warm trainable process). Called
+   * when a worker stops; the task stays usable and acquires them again if used.
+   */
+  release?(): void | Promise<void>;
+  /**
    * Optional: replaces the built-in explore step (perturb/noise/resample) for this task. Its
    * output is clamped into the space and validated like the built-in one's.
    */

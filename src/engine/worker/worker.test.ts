@@ -111,6 +111,71 @@ describe('runWorker', () => {
     );
   });
 
+  it('a task whose create, load or save throws fails that ready point, not the worker; release runs at the end', async () => {
+    const { store, id, options } = await setUp({
+      budget: { steps: 24 },
+      population: 3,
+      initialHparams: [],
+    });
+    const base = options.task as Task<{ theta: [number, number] }>;
+    let released = 0;
+    const flaky: Task<{ theta: [number, number] }> = {
+      ...base,
+      create: async (h, ctx) => {
+        if (ctx.memberId === 0) throw new Error('process crashed on start');
+        return base.create(h, ctx);
+      },
+      release: () => {
+        released += 1;
+      },
+    };
+    let saves = 0;
+    const savingFails: Task<{ theta: [number, number] }> = {
+      ...flaky,
+      save: async (state) => {
+        saves += 1;
+        if (saves === 3) throw new Error('no checkpoint file written');
+        return base.save(state);
+      },
+    };
+    const summary = await runWorker({ ...options, task: savingFails });
+    expect(summary.stoppedBy).toBe('finished');
+    const errors = (await store.listResults(id)).flatMap((r) => (r.error ? [r.error] : []));
+    expect(errors).toContain('process crashed on start');
+    expect(errors).toContain('saving the checkpoint failed: no checkpoint file written');
+    expect(released).toBe(1);
+    // Member 0 never had a checkpoint to recover from, so it failed after maxFailures; the others finished.
+    const members = await store.listMembers(id);
+    expect(members.filter((m) => m.status === 'done').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps the lease alive while a slow create/load runs (a trainable starting up), so no other worker takes the member', async () => {
+    const { options } = await setUp({
+      budget: { steps: 8 },
+      population: 2,
+      leaseSeconds: 0.3,
+      initialHparams: [],
+    });
+    const base = options.task as Task<{ theta: [number, number] }>;
+    const slowStart: Task<{ theta: [number, number] }> = {
+      ...base,
+      create: async (h, ctx) => {
+        await new Promise((r) => setTimeout(r, 1000));
+        return base.create(h, ctx);
+      },
+    };
+    const logs: string[] = [];
+    // A third worker polls for claimable members the whole time.
+    const summaries = await Promise.all(
+      ['a', 'b', 'c'].map((w) =>
+        runWorker({ ...options, task: slowStart, workerId: w, log: (m) => logs.push(m) }),
+      ),
+    );
+    expect(summaries.every((s) => s.stoppedBy === 'finished')).toBe(true);
+    expect(logs.filter((l) => l.includes('lease lost'))).toEqual([]);
+    // Without the heartbeat the workers take the member from each other forever.
+  }, 20_000);
+
   it('marks a member failed after maxFailures consecutive failures and finishes the others', async () => {
     const { store, id, options } = await setUp({
       budget: { steps: 20 },

@@ -130,6 +130,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
   } finally {
     await disposeCache();
+    await task.release?.();
   }
 
   /** One claim → ready point → release cycle. */
@@ -171,20 +172,21 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
     const ctx = contextFor(member);
     let state: unknown;
-    if (
+    let hasState = false;
+    const reuse =
       held.cache !== null &&
       member.checkpoint !== null &&
-      held.cache.checkpoint === member.checkpoint
-    ) {
-      state = held.cache.state;
+      held.cache.checkpoint === member.checkpoint;
+    if (reuse) {
+      state = held.cache?.state;
+      hasState = true;
       held.cache = null;
     } else {
       await disposeCache();
-      state =
-        member.checkpoint === null
-          ? await task.create(member.hparams, ctx)
-          : await task.load(await checkpoints.get(member.checkpoint), member.hparams, ctx);
     }
+    // Fetched outside the try below: a checkpoint the store cannot produce is not the task's fault.
+    const saved =
+      hasState || member.checkpoint === null ? null : await checkpoints.get(member.checkpoint);
 
     const budget = config.budget.steps;
     // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
@@ -196,6 +198,23 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     let reached = member.step;
     let trainSeconds = 0;
     try {
+      // Inside the try: a task that cannot build or restore a member (e.g. a trainable process
+      // that crashes on start) fails this ready point instead of the worker.
+      if (!hasState) {
+        // Building a member may take longer than a lease (a trainable process importing torch
+        // and loading its data): keep the lease alive meanwhile.
+        const beat = heartbeatWhile(lease);
+        try {
+          state =
+            saved === null
+              ? await task.create(member.hparams, ctx)
+              : await task.load(saved, member.hparams, ctx);
+          hasState = true;
+        } finally {
+          beat.stop();
+        }
+        if (beat.failure() !== null) throw beat.failure();
+      }
       const seg = await trainSegment({
         task,
         state,
@@ -222,21 +241,32 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       }
     } catch (err) {
       if (err instanceof StopRequested || err instanceof LeaseLostError) {
-        await task.dispose?.(state);
+        if (hasState) await task.dispose?.(state);
         throw err;
       }
       error = err instanceof Error ? err.message : String(err);
       reached = Math.max(reached, target);
     }
 
-    const failed = metrics === null;
     let checkpoint: string | null = null;
-    if (!failed) {
-      checkpoint = await checkpoints.put(await task.save(state));
+    if (metrics !== null) {
+      let bytes: Uint8Array | null = null;
+      try {
+        bytes = await task.save(state);
+      } catch (err) {
+        // A task that cannot save (a trainable that wrote no file) fails the ready point; a
+        // checkpoint store that cannot write stays the worker's problem (below, not caught).
+        error = `saving the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`;
+        metrics = null;
+      }
+      if (bytes !== null) checkpoint = await checkpoints.put(bytes);
+    }
+    const failed = metrics === null;
+    if (!failed && checkpoint !== null) {
       held.cache = { memberId: member.id, checkpoint, state };
     } else {
       log(`member ${member.id} @${reached}: ready point failed: ${error ?? 'unknown error'}`);
-      await task.dispose?.(state);
+      if (hasState) await task.dispose?.(state);
     }
     const done = reached >= config.budget.steps;
     await store.recordResult(lease, {
@@ -264,6 +294,21 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       overheadSeconds: (performance.now() - cycleStart) / 1000 - trainSeconds,
     });
     return { exploited, failed };
+  }
+
+  /**
+   * Renew `lease` every third of its duration until stopped. Timers run only while the task
+   * awaits (asynchronous work, e.g. another process); a failure (LeaseLostError) is kept for the
+   * caller to throw once the task is done.
+   */
+  function heartbeatWhile(lease: Lease): { stop(): void; failure(): unknown } {
+    let failure: unknown = null;
+    const timer = setInterval(() => {
+      store.heartbeat(lease, leaseMs, clock()).catch((err: unknown) => {
+        failure ??= err;
+      });
+    }, leaseMs / 3);
+    return { stop: () => clearInterval(timer), failure: () => failure };
   }
 
   function contextFor(member: Pick<MemberRecord, 'id' | 'step'>): TaskContext {

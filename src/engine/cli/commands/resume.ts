@@ -8,7 +8,7 @@ import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
 import { parseStoreUrl, resolveStoreUrl } from '../../store/store-url.js';
 import { parseExperimentConfig } from '../../config/experiment-config.js';
-import { ALLOW_TASKS_VARIABLE, TaskAllowList } from '../../tasks/allow-list.js';
+import { ALLOW_TASKS_VARIABLE, TaskAllowList, executableRef } from '../../tasks/allow-list.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { backendArgs } from './run.js';
 
@@ -47,7 +47,9 @@ export function registerResume(
               `experiment ${experiment.id} is already done; see \`pbt best ${experiment.id}\``,
             );
           }
-          const taskRef = parseExperimentConfig(experiment.config, 'stored experiment config').task;
+          const taskRef = executableRef(
+            parseExperimentConfig(experiment.config, 'stored experiment config'),
+          );
           // A SQLite file is this user's own; a shared database is trusted only as far as the
           // allow-list says, as for `pbt worker`.
           let allowed = TaskAllowList.parse(flags.allowTasks ?? process.env[ALLOW_TASKS_VARIABLE]);

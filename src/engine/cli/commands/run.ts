@@ -10,7 +10,7 @@ import {
 } from '../../checkpoints/open-checkpoint-store.js';
 import { ConfigError } from '../../core/errors.js';
 import { LIMITS } from '../../config/limits.js';
-import { TaskAllowList } from '../../tasks/allow-list.js';
+import { TaskAllowList, executableRef } from '../../tasks/allow-list.js';
 import { isTaskModulePath } from '../../tasks/registry.js';
 import { assertNoPrototypeKeys } from '../../config/prototype-keys.js';
 import { parseDecimalFlag, parseWholeFlag } from '../numeric-flag.js';
@@ -27,6 +27,7 @@ import { DEFAULT_STORE, withStore } from '../context.js';
 import { ensureWorkerLogRoot, runWithLocalWorkers } from '../run-experiment.js';
 import { writeReport } from './write-report.js';
 import { parseTaskOptionSets } from '../task-option-sets.js';
+import { applyTrainableFlags, resolveTrainableInFile } from '../trainable-flags.js';
 
 interface RunFlags {
   config?: string;
@@ -46,6 +47,9 @@ interface RunFlags {
   backend?: string;
   baselines?: string;
   dataset?: string;
+  command?: string;
+  space?: string;
+  trainableTimeout?: string;
 }
 
 export function registerRun(
@@ -89,6 +93,12 @@ export function registerRun(
     .option('--backend <name>', 'TensorFlow.js backend for neural tasks: node | wasm | cpu')
     .option('--dataset <name>', 'data set of tasks that take one (same as --set dataset=<name>)')
     .option(
+      '--command <command>',
+      'train with a process in any language speaking the trainable protocol, e.g. "python3 train.py" (docs/protocol.md)',
+    )
+    .option('--space <file>', 'search space file (YAML/JSON), required with --command')
+    .option('--trainable-timeout <seconds>', 'longest wait for one trainable answer (default 600)')
+    .option(
       '--baselines <methods>',
       'after PBT, run these baselines with the same population and budget, e.g. random,grid,fixed; the report compares them',
     )
@@ -120,7 +130,9 @@ export function registerRun(
             if (workers === 0) {
               log(
                 `no local workers; start them anywhere with: pbt worker --store ${withoutPassword(storeUrl)} --experiment ${experiment.id}` +
-                  (isTaskModulePath(config.task) ? ` --allow-tasks builtin,${config.task}` : '') +
+                  (isTaskModulePath(executableRef(config)) || config.trainable !== undefined
+                    ? ` --allow-tasks builtin,${executableRef(config)}`
+                    : '') +
                   (passwordOf(storeUrl) === undefined
                     ? ''
                     : ' (the password from PGPASSWORD or ~/.pgpass, or add it to that URL)'),
@@ -137,7 +149,7 @@ export function registerRun(
               [
                 ...backendArgs(flags),
                 '--allow-tasks',
-                TaskAllowList.builtInsOnly().with(config.task).toFlag(),
+                TaskAllowList.builtInsOnly().with(executableRef(config)).toFlag(),
               ],
             );
             if (outcome.status !== 'done') {
@@ -181,9 +193,10 @@ function buildRawConfig(target: string | undefined, flags: RunFlags): Record<str
   const file = flags.config ?? (target && /\.(json|ya?ml)$/i.test(target) ? target : undefined);
   const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
   if (target && target !== file) raw.task = target;
-  if (raw.task === undefined) {
+  applyTrainableFlags(raw, flags);
+  if (raw.task === undefined && raw.trainable === undefined) {
     throw new ConfigError(
-      'no task given: `pbt run toy`, `pbt run ./my-task.ts` or `pbt run experiment.json` (see `pbt tasks`)',
+      'no task given: `pbt run toy`, `pbt run ./my-task.ts`, `pbt run experiment.json` (see `pbt tasks`) or `pbt run --command "python3 train.py" --space space.yaml`',
     );
   }
   const whole = (name: string, v: string | undefined, min: number, max?: number) =>
@@ -253,6 +266,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   // A relative task module path in a file is relative to the file.
   if (typeof obj.task === 'string' && obj.task.startsWith('.'))
     obj.task = path.resolve(path.dirname(file), obj.task);
+  resolveTrainableInFile(obj, file);
   return obj;
 }
 

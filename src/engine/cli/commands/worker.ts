@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import type { TaskRegistry } from '../../tasks/registry.js';
-import { ALLOW_TASKS_VARIABLE, TaskAllowList } from '../../tasks/allow-list.js';
+import { ALLOW_TASKS_VARIABLE, TaskAllowList, executableRef } from '../../tasks/allow-list.js';
 import { parseExperimentConfig } from '../../config/experiment-config.js';
 import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
 import { runWorker } from '../../worker/worker.js';
@@ -44,7 +44,9 @@ export function registerWorker(program: Command, tasks: TaskRegistry): void {
         const experiment = await findExperiment(store, flags.experiment);
         // The stored task decides what this process imports: check it against the allow-list
         // before loading anything (docs/deployment.md "Trust boundary").
-        const taskRef = parseExperimentConfig(experiment.config, 'stored experiment config').task;
+        const taskRef = executableRef(
+          parseExperimentConfig(experiment.config, 'stored experiment config'),
+        );
         TaskAllowList.parse(flags.allowTasks ?? process.env[ALLOW_TASKS_VARIABLE]).assertAllows(
           taskRef,
           tasks,
