@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
 import { TaskRegistry } from './registry.js';
-import { TaskAllowList } from './allow-list.js';
+import { TaskAllowList, executableRef } from './allow-list.js';
 
 const tasks = new TaskRegistry({
   toy: () => Promise.reject(new Error('never loaded by the allow-list')),
@@ -32,5 +32,20 @@ describe('TaskAllowList', () => {
       TaskAllowList.parse(undefined, '/work').assertAllows('/tmp/evil.ts', tasks, 'exp-1'),
     ).toThrow(/runs the task "\/tmp\/evil.ts".*--allow-tasks builtin,\/tmp\/evil.ts/s);
     expect(() => TaskAllowList.parse(' , ', '/work')).toThrow(ConfigError);
+  });
+
+  it('names a trainable by its program: refused by default, allowed as command:<program> or command:*', () => {
+    const ref = executableRef({ trainable: { command: ' /usr/bin/python3  train.py --x' } });
+    expect(ref).toBe('command:/usr/bin/python3');
+    expect(executableRef({ task: './a.ts' })).toBe('./a.ts');
+    expect(TaskAllowList.parse(undefined, '/work').allows(ref, tasks)).toBe(false);
+    expect(
+      TaskAllowList.parse('builtin,command:/usr/bin/python3', '/work').allows(ref, tasks),
+    ).toBe(true);
+    expect(TaskAllowList.parse('command:python3', '/work').allows(ref, tasks)).toBe(false);
+    expect(TaskAllowList.parse('command:*', '/work').allows(ref, tasks)).toBe(true);
+    expect(TaskAllowList.builtInsOnly().with(ref).toFlag()).toBe(
+      'builtin,command:/usr/bin/python3',
+    );
   });
 });
