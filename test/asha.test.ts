@@ -52,7 +52,7 @@ async function runAndCheck(storeUrl: string, dir: string): Promise<void> {
     const id = exp?.id ?? '';
     const config = parseExperimentConfig(exp?.config);
     const settings = ashaSettingsOf(config);
-    expect(settings.rungs).toEqual([10, 30, 90]);
+    expect(settings.rungs).toEqual([3, 9, 27, 90]);
     const members = await store.listMembers(id);
     const results = await store.listResults(id);
     const n = members.length;

@@ -87,9 +87,10 @@ async function buildTask(
 function equalBudgetAsha(config: ExperimentConfig): ExperimentConfig {
   if (config.method === 'asha') {
     const eta = config.asha?.eta ?? 3;
-    const minSteps = config.asha?.minSteps ?? defaultMinSteps(config.budget.steps, eta);
+    const total = config.population * config.budget.steps;
+    const minSteps = config.asha?.minSteps ?? defaultMinSteps(config.budget.steps, eta, total);
     const settings = { eta, rungs: ashaRungs(minSteps, config.budget.steps, eta) };
-    const population = ashaConfigs(config.population * config.budget.steps, settings);
+    const population = ashaConfigs(total, settings);
     return { ...config, population, asha: { eta, minSteps } };
   }
   if (config.method === 'bo') return { ...config, population: config.initialHparams?.length ?? 0 };
@@ -99,7 +100,9 @@ function equalBudgetAsha(config: ExperimentConfig): ExperimentConfig {
 /** ASHA's rungs for a prepared (or stored) config. */
 export function ashaSettingsOf(config: ExperimentConfig): AshaSettings {
   const eta = config.asha?.eta ?? 3;
-  const minSteps = config.asha?.minSteps ?? defaultMinSteps(config.budget.steps, eta);
+  const minSteps =
+    config.asha?.minSteps ??
+    defaultMinSteps(config.budget.steps, eta, config.population * config.budget.steps);
   return { eta, rungs: ashaRungs(minSteps, config.budget.steps, eta) };
 }
 

@@ -6,6 +6,7 @@ import {
   ashaRungs,
   ashaRungSizes,
   ashaVerdict,
+  defaultMinSteps,
   nextRung,
   type AshaSettings,
 } from './asha.js';
@@ -53,6 +54,16 @@ describe('ASHA rungs and budget', () => {
     expect(ashaConfigs(210, settings)).toBe(9);
     expect(ashaConfigs(229, settings)).toBe(10); // 10·10 + 3·20 + 60 = 220; 11 costs 230
     expect(ashaConfigs(5, settings)).toBe(1);
+  });
+
+  it('by default fits one full bracket into the budget', () => {
+    expect(defaultMinSteps(200, 3, 400)).toBe(66);
+    const toy = { eta: 3, rungs: ashaRungs(66, 200, 3) };
+    expect(toy.rungs).toEqual([66, 200]);
+    expect(ashaConfigs(400, toy)).toBe(4); // 4 configs to 66 steps, the best of them to 200
+    expect(ashaCost(4, toy)).toBe(398);
+    expect(defaultMinSteps(90, 3, 360)).toBe(3); // rungs 3, 9, 27, 90
+    expect(defaultMinSteps(90, 3, 100)).toBe(90); // no room: every configuration to R
   });
 
   it('trains each member to the next rung', () => {

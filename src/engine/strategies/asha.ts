@@ -38,9 +38,15 @@ export function ashaRungs(minSteps: number, maxSteps: number, eta: number): numb
   return rungs;
 }
 
-/** Default minimum resource: R/η² (three rungs), at least one step. */
-export function defaultMinSteps(maxSteps: number, eta: number): number {
-  return Math.max(1, Math.floor(maxSteps / (eta * eta)));
+/**
+ * Default minimum resource R/η^K with the most rungs K (at most 4, r₀ ≥ 1 step) such that one
+ * full bracket — η^K configurations at r₀ down to one trained to R, costing (K+1)·R — fits in
+ * the total budget: so at least one configuration is trained to the full budget.
+ */
+export function defaultMinSteps(maxSteps: number, eta: number, totalBudget: number): number {
+  let k = 0;
+  while (k < 4 && (k + 2) * maxSteps <= totalBudget && maxSteps / eta ** (k + 1) >= 1) k += 1;
+  return Math.max(1, Math.floor(maxSteps / eta ** k));
 }
 
 /** Members that reach each rung when every rung promotes exactly ⌊n/η⌋. */
