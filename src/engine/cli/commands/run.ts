@@ -17,7 +17,7 @@ import { runWithLocalWorkers } from '../run-experiment.js';
 import { writeReport } from './write-report.js';
 import { parseTaskOptionSets } from '../task-option-sets.js';
 
-interface RunFlags {
+export interface RunFlags {
   config?: string;
   population?: string;
   budget?: string;
@@ -157,7 +157,10 @@ export function resolveStoreUrl(url: string): string {
   return url;
 }
 
-function buildRawConfig(target: string | undefined, flags: RunFlags): Record<string, unknown> {
+export function buildRawConfig(
+  target: string | undefined,
+  flags: RunFlags,
+): Record<string, unknown> {
   const file = flags.config ?? (target && /\.(json|ya?ml)$/i.test(target) ? target : undefined);
   const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
   if (target && target !== file) raw.task = target;
