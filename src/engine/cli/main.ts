@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, PbtError } from '../core/errors.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { registerCompare } from './commands/compare.js';
+import { registerReplay } from './commands/replay.js';
 import { registerResume } from './commands/resume.js';
 import { registerRun } from './commands/run.js';
 import { registerWorker } from './commands/worker.js';
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[], tasks: TaskRegistry): Promis
   registerRun(program, log, tasks);
   registerResume(program, log);
   registerCompare(program, log, tasks);
+  registerReplay(program, log, tasks);
   registerWorker(program, tasks);
   registerResultCommands(program, out, tasks);
   try {

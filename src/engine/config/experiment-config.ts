@@ -66,7 +66,20 @@ export const experimentConfigSchema = z
      * configurations to geometric rungs (see `asha`); 'bo' trains the configurations listed in
      * `initialHparams` (one batch that `pbt compare` proposed by TPE).
      */
-    method: z.enum(['pbt', 'random', 'grid', 'fixed', 'asha', 'bo']).default('pbt'),
+    method: z.enum(['pbt', 'random', 'grid', 'fixed', 'asha', 'bo', 'replay']).default('pbt'),
+    /**
+     * 'replay': one fresh model trained with these hyperparameters from each model step on
+     * (`pbt replay` writes it from a PBT member's recorded schedule; no weights are copied).
+     */
+    schedule: z
+      .array(
+        z.strictObject({
+          fromStep: z.number().int().nonnegative(),
+          hparams: z.record(z.string(), z.union([z.number(), z.string()])),
+        }),
+      )
+      .min(1)
+      .optional(),
     /** ASHA: reduction factor η and the first rung (default budget/η²); the last is the budget. */
     asha: z
       .strictObject({
@@ -129,6 +142,17 @@ export const experimentConfigSchema = z
         message:
           'method "bo" trains the configurations listed here; run Bayesian optimisation with `pbt compare <task> --methods bo`, which proposes them',
       });
+    }
+    if (c.method === 'replay') {
+      const steps = (c.schedule ?? []).map((e) => e.fromStep);
+      if (steps[0] !== 0 || steps.some((s, i) => i > 0 && s <= (steps[i - 1] ?? 0))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedule'],
+          message:
+            'method "replay" needs a schedule starting at fromStep 0 with increasing steps (`pbt replay <experiment>` writes one)',
+        });
+      }
     }
     if (c.ready.unit === 'steps' && !Number.isInteger(c.ready.every)) {
       ctx.addIssue({

@@ -94,6 +94,7 @@ function equalBudgetAsha(config: ExperimentConfig): ExperimentConfig {
     return { ...config, population, asha: { eta, minSteps } };
   }
   if (config.method === 'bo') return { ...config, population: config.initialHparams?.length ?? 0 };
+  if (config.method === 'replay') return { ...config, population: 1 };
   return config;
 }
 
@@ -130,6 +131,8 @@ export function initialMembers(prepared: PreparedExperiment): Hparams[] {
       ]);
     }
     members = initialPopulation(space, config.population, 'fixed', rng, config.fixed);
+  } else if (config.method === 'replay') {
+    members = [config.schedule?.[0]?.hparams ?? {}];
   } else if (config.method === 'bo') {
     members = [...(config.initialHparams ?? [])];
   } else if (config.method === 'grid') {

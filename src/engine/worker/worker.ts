@@ -15,6 +15,7 @@ import { trainSegment } from './train-segment.js';
 import { applyAshaDecision } from './asha-decision.js';
 import { nextRung } from '../strategies/asha.js';
 import { ashaSettingsOf } from '../setup/prepare-experiment.js';
+import { nextScheduleChange, scheduledHparams } from './replay-schedule.js';
 
 /** Everything a worker needs; the CLI builds it from the stored experiment config. */
 export interface WorkerOptions {
@@ -195,6 +196,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
 
     const ctx = contextFor(member);
+    // A replay follows its schedule; everyone else trains with the member's hyperparameters.
+    const hparams = config.schedule
+      ? scheduledHparams(config.schedule, member.step)
+      : member.hparams;
     let state: unknown;
     if (
       held.cache !== null &&
@@ -207,16 +212,24 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       await disposeCache();
       state =
         member.checkpoint === null
-          ? await task.create(member.hparams, ctx)
-          : await task.load(await checkpoints.get(member.checkpoint), member.hparams, ctx);
+          ? await task.create(hparams, ctx)
+          : await task.load(await checkpoints.get(member.checkpoint), hparams, ctx);
     }
 
     const budget = config.budget.steps;
     // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
-    const target = asha
-      ? nextRung(member.step, asha.rungs)
-      : member.step +
-        segmentSteps(readyConfig(config), member.step, budget, Math.max(1, budget - member.step));
+    const target = Math.min(
+      asha
+        ? nextRung(member.step, asha.rungs)
+        : member.step +
+            segmentSteps(
+              readyConfig(config),
+              member.step,
+              budget,
+              Math.max(1, budget - member.step),
+            ),
+      config.schedule ? nextScheduleChange(config.schedule, member.step, budget) : budget,
+    );
     let metrics: Metrics | null = null;
     let error: string | undefined;
     let reached = member.step;
@@ -225,7 +238,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const seg = await trainSegment({
         task,
         state,
-        hparams: member.hparams,
+        hparams,
         ctx,
         fromStep: member.step,
         target,
@@ -269,7 +282,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       step: reached,
       metrics,
       ...(error !== undefined ? { error } : {}),
-      hparams: member.hparams,
+      hparams,
       checkpoint,
       done: done && !failed,
       now: clock(),
