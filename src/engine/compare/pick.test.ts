@@ -14,3 +14,17 @@ describe('pickByValidation', () => {
     expect(pickByValidation([])).toBeNull();
   });
 });
+
+describe('anytimeCurve', () => {
+  it('best score so far against member-steps spent, results in recorded order', async () => {
+    const { anytimeCurve } = await import('./run-comparison.js');
+    const results = [
+      { memberId: 0, step: 10, score: 0.1 },
+      { memberId: 1, step: 10, score: 0.5 },
+      { memberId: 0, step: 20, score: 0.3 },
+      { memberId: 1, step: 20, score: 0.9 },
+    ];
+    // 40 steps in all: at 10 steps the first result, at 20 the best of two, ...
+    expect(anytimeCurve(results, [0.1, 0.25, 0.5, 0.75, 1])).toEqual([null, 0.1, 0.5, 0.5, 0.9]);
+  });
+});

@@ -10,6 +10,7 @@ import { parseExperimentConfig } from '../../config/experiment-config.js';
 import { resultsToCsv } from '../../export/results-csv.js';
 import { renderLineageText } from './lineage-text.js';
 import { writeReport } from './write-report.js';
+import { writeComparisonReport } from './write-comparison-report.js';
 import { resolveStoreUrl } from './run.js';
 
 type Out = (text: string) => void;
@@ -179,11 +180,16 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
     .option(...storeOption)
     .option('--compare <ids...>', 'baseline experiments to compare with (default: the same group)')
     .option('-o, --out <file>', 'output file (default: .pbt/reports/<id>.html)')
+    .option('--comparison <file>', 'chart a comparison.json of `pbt compare` instead')
     .action(
       async (
         id: string | undefined,
-        flags: { store: string; compare?: string[]; out?: string },
+        flags: { store: string; compare?: string[]; out?: string; comparison?: string },
       ) => {
+        if (flags.comparison !== undefined) {
+          out(`report written to ${writeComparisonReport(flags.comparison, flags.out)}`);
+          return;
+        }
         await withStore(resolveStoreUrl(flags.store), async (store) => {
           const file = await writeReport(store, id, flags.compare, flags.out);
           out(`report written to ${file}`);
