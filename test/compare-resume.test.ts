@@ -133,5 +133,12 @@ describe('pbt compare', () => {
     );
     expect(existsSync(path.join(dir, 'x.db'))).toBe(false);
     expect(existsSync(path.join(dir, '.pbt', 'comparisons'))).toBe(false);
+    const replayFirst = await runCli(
+      ['compare', 'toy', '--methods', 'replay,pbt', '--store', `sqlite:${path.join(dir, 'x.db')}`],
+      dir,
+    );
+    expect(replayFirst.code).toBe(2);
+    expect(replayFirst.stderr).toMatch(/list pbt before it/);
+    expect(existsSync(path.join(dir, 'x.db'))).toBe(false);
   });
 });

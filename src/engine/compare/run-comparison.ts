@@ -2,13 +2,14 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseExperimentConfig } from '../config/experiment-config.js';
-import { PbtError } from '../core/errors.js';
+import { ConfigError, PbtError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import type { Metrics } from '../core/types.js';
 import { runWithLocalWorkers } from '../cli/run-experiment.js';
 import { checkpointsOf } from '../cli/context.js';
 import { createExperiment } from '../setup/create-experiment.js';
 import { prepareExperiment, type PreparedExperiment } from '../setup/prepare-experiment.js';
+import { replayRuns } from '../setup/replay-runs.js';
 import { proposeBatch, type Observation } from '../strategies/tpe.js';
 import type { MemberRecord, ResultRecord, Store } from '../store/store.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -16,7 +17,22 @@ import { childCpuSeconds } from './cpu-time.js';
 import { pickByValidation } from './pick.js';
 import { mean, sampleSd, tInterval95 } from './stats.js';
 
-export const COMPARE_METHODS = ['pbt', 'random', 'grid', 'fixed', 'asha', 'bo'] as const;
+/**
+ * 'replay' and 'final' are not equal-budget methods but PBT's diagnostics (same seed): a fresh
+ * model on the schedule of PBT's best member, and one fixed at its final hyperparameters, each
+ * trained for that model's steps (see `pbt replay`). They need 'pbt' earlier in the list.
+ */
+export const COMPARE_METHODS = [
+  'pbt',
+  'random',
+  'grid',
+  'fixed',
+  'asha',
+  'bo',
+  'replay',
+  'final',
+] as const;
+const DERIVED: readonly CompareMethod[] = ['replay', 'final'];
 export type CompareMethod = (typeof COMPARE_METHODS)[number];
 
 /** What `pbt compare` was asked to do; saved so `pbt compare --resume` repeats it exactly. */
@@ -89,7 +105,16 @@ export async function prepareMethods(
   tasks: TaskRegistry,
 ): Promise<Map<CompareMethod, PreparedExperiment>> {
   const out = new Map<CompareMethod, PreparedExperiment>();
+  const pbtAt = spec.methods.indexOf('pbt');
   for (const method of spec.methods) {
+    if (DERIVED.includes(method)) {
+      if (pbtAt < 0 || pbtAt > spec.methods.indexOf(method)) {
+        throw new ConfigError(
+          `--methods: "${method}" replays PBT's best member of the same seed; list pbt before it, e.g. pbt,replay,final`,
+        );
+      }
+      continue;
+    }
     // BO trains configurations like random search does; its proposals come later.
     const asMethod = method === 'bo' ? 'random' : method;
     out.set(method, await prepareExperiment({ ...spec.raw, method: asMethod }, tasks));
@@ -120,6 +145,17 @@ export async function runComparison(
       const raw = { ...spec.raw, method, seed, group: spec.id };
       const session = async (expId: string, rawRun: Record<string, unknown>): Promise<boolean> =>
         runExperiment(state, store, tasks, workers, log, runKey(method, seed), expId, rawRun);
+      if (DERIVED.includes(method)) {
+        const source = experimentIdOf(spec.id, 'pbt', seed);
+        const expId = experimentIdOf(spec.id, method, seed);
+        let derivedRaw: Record<string, unknown> = {};
+        if ((await store.getExperiment(expId)) === null) {
+          const [replay, fixed] = await replayRuns(store, source, { fixed: true });
+          derivedRaw = { ...(method === 'replay' ? replay : fixed), group: spec.id };
+        }
+        if (!(await session(expId, derivedRaw))) return 'stopped';
+        continue;
+      }
       if (method !== 'bo') {
         if (!(await session(experimentIdOf(spec.id, method, seed), raw))) return 'stopped';
         continue;
@@ -191,11 +227,13 @@ async function runExperiment(
   }
   const wall0 = performance.now();
   const cpu0 = childCpuSeconds();
+  const population = (await store.getExperiment(expId))?.populationSize ?? workers;
   const outcome = await runWithLocalWorkers(
     store,
     state.spec.storeUrl,
     expId,
-    workers,
+    // More processes than members would only wait (replay has one member).
+    Math.min(workers, population),
     log,
     state.spec.workerArgs,
   );
