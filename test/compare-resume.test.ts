@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
-import { runCli, sleep, startCli, tempDir } from './helpers.js';
+import { REPO, runCli, sleep, startCli, tempDir } from './helpers.js';
 
 const METHODS = ['pbt', 'random', 'fixed', 'asha', 'bo'];
 const SEEDS = 2;
@@ -113,6 +113,58 @@ describe('pbt compare', () => {
     }
     expect(readdirSync(path.join(dir, '.pbt', 'comparisons'))).toHaveLength(1);
   }, 240_000);
+
+  it('reports the test score of the member each method picks by validation', async () => {
+    const dir = tempDir();
+    const task = path.join(REPO, 'test', 'fixtures', 'split-task.ts');
+    const out = await runCli(
+      [
+        'compare',
+        task,
+        '--methods',
+        'random,asha',
+        '--seeds',
+        '2',
+        '--population',
+        '6',
+        '--budget',
+        '20',
+        '--workers',
+        '2',
+        '--store',
+        `sqlite:${path.join(dir, 'pbt.db')}`,
+      ],
+      dir,
+    );
+    expect(out.code, out.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(path.join(dir, 'comparison.json'), 'utf8')) as {
+      finalScore: string;
+      methods: Record<string, { runs: { score: number; validationScore: number }[] }>;
+    };
+    expect(json.finalScore).toMatch(/test score/);
+    const store = new SqliteStore(path.join(dir, 'pbt.db'));
+    try {
+      for (const method of ['random', 'asha']) {
+        for (const run of json.methods[method]?.runs ?? []) {
+          // x = 10 - |validation| or 10 + |validation|: the test score is 1000 + x of that member.
+          const x = run.score - 1000;
+          expect(Math.abs(x - 10)).toBeCloseTo(-run.validationScore, 9);
+        }
+      }
+      // The picked member has the best validation score among those trained furthest.
+      const randomRuns = (await store.listExperiments()).filter((x) => x.id.includes('-random-'));
+      expect(randomRuns).toHaveLength(2);
+      for (const e of randomRuns) {
+        const members = await store.listMembers(e.id);
+        const best = Math.max(...members.map((m) => m.score ?? -Infinity));
+        const seed = Number(/-s(\d+)$/.exec(e.id)?.[1]);
+        const run = json.methods.random?.runs.find((_, i) => i === seed - 1);
+        expect(run?.validationScore).toBe(best);
+      }
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
 
   it('refuses an unknown method with exit 2 and creates nothing', async () => {
     const dir = tempDir();
