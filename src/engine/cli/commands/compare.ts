@@ -20,6 +20,9 @@ import { renderComparisonHtml } from '../../report/comparison-chart.js';
 import { DEFAULT_STORE, withStore } from '../context.js';
 import { backendArgs, buildRawConfig, resolveStoreUrl, type RunFlags } from './run.js';
 
+/** Every equal-budget method; replay and final are asked for explicitly. */
+const DEFAULT_METHODS = 'pbt,random,grid,fixed,asha,bo';
+
 interface CompareFlags extends RunFlags {
   methods?: string;
   seeds?: string;
@@ -40,7 +43,7 @@ export function registerCompare(
       'run several methods × seeds at the same total member-steps and write comparison.json (mean, sd, 95 % t-interval per method)',
     )
     .argument('[task-or-config]', 'built-in task name, task module path, or experiment file')
-    .option('--methods <list>', `any of ${COMPARE_METHODS.join(',')}`, 'pbt,random,grid,fixed')
+    .option('--methods <list>', `any of ${COMPARE_METHODS.join(',')}`, DEFAULT_METHODS)
     .option('--seeds <n>', 'seeds per method', '3')
     .option('--first-seed <n>', 'first seed (seeds are consecutive)', '1')
     .option('-c, --config <file>', 'experiment file (JSON or YAML)')
@@ -97,7 +100,7 @@ export function registerCompare(
 }
 
 function newSpec(target: string | undefined, flags: CompareFlags): ComparisonSpec {
-  const methods = parseMethods(flags.methods ?? 'pbt,random,grid,fixed');
+  const methods = parseMethods(flags.methods ?? DEFAULT_METHODS);
   const count = wholeNumber('seeds', flags.seeds ?? '3', 1);
   const first = wholeNumber('first-seed', flags.firstSeed ?? '1', 0);
   const { workers: _workers, name: _name, ...runFlags } = flags;
