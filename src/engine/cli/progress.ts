@@ -23,7 +23,12 @@ export function progressOf(members: readonly MemberRecord[], budget: number): Pr
   }
   return {
     stepsDone: members.reduce((s, m) => s + Math.min(m.step, budget), 0),
-    stepsTotal: members.length * budget,
+    // A member that finished early (ASHA retired it, or it failed) needs no more steps.
+    stepsTotal: members.reduce(
+      (s, m) =>
+        s + (m.status === 'done' || m.status === 'failed' ? Math.min(m.step, budget) : budget),
+      0,
+    ),
     membersDone: members.filter((m) => m.status === 'done').length,
     membersFailed: members.filter((m) => m.status === 'failed').length,
     population: members.length,

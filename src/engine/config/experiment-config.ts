@@ -70,8 +70,32 @@ export const experimentConfigSchema = z
     taskOptions: z.record(z.string(), z.unknown()).default({}),
     /** Overrides (per parameter) of the task's search space. */
     space: z.record(z.string(), paramSpec).optional(),
-    /** pbt, or a baseline run through the same runtime with the same budget. */
-    method: z.enum(['pbt', 'random', 'grid', 'fixed']).default('pbt'),
+    /**
+     * pbt, or a baseline run through the same runtime with the same budget. 'asha' trains its
+     * configurations to geometric rungs (see `asha`); 'bo' trains the configurations listed in
+     * `initialHparams` (one batch that `pbt compare` proposed by TPE).
+     */
+    method: z.enum(['pbt', 'random', 'grid', 'fixed', 'asha', 'bo', 'replay']).default('pbt'),
+    /**
+     * 'replay': one fresh model trained with these hyperparameters from each model step on
+     * (`pbt replay` writes it from a PBT member's recorded schedule; no weights are copied).
+     */
+    schedule: z
+      .array(
+        z.strictObject({
+          fromStep: z.number().int().nonnegative(),
+          hparams: z.record(z.string(), z.union([z.number(), z.string()])),
+        }),
+      )
+      .min(1)
+      .optional(),
+    /** ASHA: reduction factor η and the first rung (default budget/η²); the last is the budget. */
+    asha: z
+      .strictObject({
+        eta: z.number().int().min(2).default(3),
+        minSteps: z.number().int().positive().optional(),
+      })
+      .optional(),
     /** Hyperparameters for method 'fixed' (and defaults for params missing there). */
     fixed: z.record(z.string(), z.union([z.number(), z.string()])).optional(),
     /** Explicit starting hyperparameters of the first PBT members; the others are sampled. */
@@ -154,6 +178,25 @@ export const experimentConfigSchema = z
         message: `has ${c.initialHparams.length} entries but the population is ${c.population}: give at most one per member`,
       });
     }
+    if (c.method === 'bo' && (c.initialHparams ?? []).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['initialHparams'],
+        message:
+          'method "bo" trains the configurations listed here; run Bayesian optimisation with `pbt compare <task> --methods bo`, which proposes them',
+      });
+    }
+    if (c.method === 'replay') {
+      const steps = (c.schedule ?? []).map((e) => e.fromStep);
+      if (steps[0] !== 0 || steps.some((s, i) => i > 0 && s <= (steps[i - 1] ?? 0))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedule'],
+          message:
+            'method "replay" needs a schedule starting at fromStep 0 with increasing steps (`pbt replay <experiment>` writes one)',
+        });
+      }
+    }
     if (c.ready.unit === 'steps' && !Number.isInteger(c.ready.every)) {
       ctx.addIssue({
         code: 'custom',
@@ -166,6 +209,7 @@ export const experimentConfigSchema = z
   // makes them baselines.
   .transform((c) => {
     if (c.method === 'pbt') return c;
+    if (c.method === 'bo') return { ...c, exploit: { kind: 'none' as const } };
     // Explicit starting points belong to PBT; baselines draw theirs from their method.
     const { initialHparams: _unused, ...rest } = c;
     return { ...rest, exploit: { kind: 'none' as const } };

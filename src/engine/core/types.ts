@@ -33,6 +33,11 @@ export interface MemberView {
   /** Content hash of the member's current checkpoint; null before its first one. */
   readonly checkpoint: string | null;
   readonly status: MemberStatus;
+  /**
+   * True while a recorded ready point awaits its decision. Store snapshots set it (ASHA tells a
+   * member still waiting at a rung from one already promoted by it); absent means unknown.
+   */
+  readonly decisionDue?: boolean;
 }
 
 /** The whole population at one instant, in member id order. */
@@ -49,4 +54,6 @@ export type Decision =
       /** Human-readable list of what explore did, e.g. `lr*1.2`, `l1 resampled`. */
       readonly operations: readonly string[];
     }
-  | { readonly kind: 'stop'; readonly reason: string };
+  | { readonly kind: 'stop'; readonly reason: string }
+  /** Finished early, not failed: e.g. an ASHA configuration not promoted past its rung. */
+  | { readonly kind: 'retire'; readonly reason: string };

@@ -19,13 +19,15 @@ export async function createExperiment(
   store: Store,
   prepared: PreparedExperiment,
   now = Date.now(),
+  /** A given id (e.g. derived from a comparison run, so a resume finds it) instead of a new one. */
+  id?: string,
 ): Promise<ExperimentRecord> {
   const { config, task } = prepared;
   const members = initialMembers(prepared);
   const label =
     config.name ?? (config.method === 'pbt' ? task.name : `${task.name}-${config.method}`);
   return store.createExperiment({
-    id: newExperimentId(label, now),
+    id: id ?? newExperimentId(label, now),
     task: task.name,
     // Never stored: whoever can read the store must not learn the database password.
     config: {

@@ -13,6 +13,7 @@ import type { Hparams } from '../core/types.js';
 import { validateExploitConfig } from '../strategies/exploit.js';
 import { validateExploreConfig } from '../strategies/explore.js';
 import { gridSize, initialPopulation } from '../strategies/initial-population.js';
+import { ashaConfigs, ashaRungs, defaultMinSteps, type AshaSettings } from '../strategies/asha.js';
 import { isTaskModulePath, type TaskRegistry } from '../tasks/registry.js';
 import type { Task, TaskDefinition } from '../tasks/task.js';
 import { assertTask } from '../tasks/validate-task.js';
@@ -95,7 +96,35 @@ async function buildTask(
   }
   validateExploitConfig(config.exploit);
   validateExploreConfig(config.explore, space);
-  return { config: equalBudgetGrid(config, space), definition, task, space };
+  return { config: equalBudgetAsha(equalBudgetGrid(config, space)), definition, task, space };
+}
+
+/**
+ * ASHA gets the same total budget as the population would spend (population × budget steps):
+ * as many configurations as the exact rung cost allows. The rung settings are written out so
+ * every worker computes the same rungs.
+ */
+function equalBudgetAsha(config: ExperimentConfig): ExperimentConfig {
+  if (config.method === 'asha') {
+    const eta = config.asha?.eta ?? 3;
+    const total = config.population * config.budget.steps;
+    const minSteps = config.asha?.minSteps ?? defaultMinSteps(config.budget.steps, eta, total);
+    const settings = { eta, rungs: ashaRungs(minSteps, config.budget.steps, eta) };
+    const population = ashaConfigs(total, settings);
+    return { ...config, population, asha: { eta, minSteps } };
+  }
+  if (config.method === 'bo') return { ...config, population: config.initialHparams?.length ?? 0 };
+  if (config.method === 'replay') return { ...config, population: 1 };
+  return config;
+}
+
+/** ASHA's rungs for a prepared (or stored) config. */
+export function ashaSettingsOf(config: ExperimentConfig): AshaSettings {
+  const eta = config.asha?.eta ?? 3;
+  const minSteps =
+    config.asha?.minSteps ??
+    defaultMinSteps(config.budget.steps, eta, config.population * config.budget.steps);
+  return { eta, rungs: ashaRungs(minSteps, config.budget.steps, eta) };
 }
 
 /**
@@ -122,6 +151,10 @@ export function initialMembers(prepared: PreparedExperiment): Hparams[] {
       ]);
     }
     members = initialPopulation(space, config.population, 'fixed', rng, config.fixed);
+  } else if (config.method === 'replay') {
+    members = [config.schedule?.[0]?.hparams ?? {}];
+  } else if (config.method === 'bo') {
+    members = [...(config.initialHparams ?? [])];
   } else if (config.method === 'grid') {
     members = initialPopulation(space, config.population, 'grid', rng);
   } else {

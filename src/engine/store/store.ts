@@ -70,7 +70,8 @@ export interface Store {
    * Apply a decision due for this member (see contract above). `decide` gets the member and the
    * population snapshot read inside the transaction. For 'exploit', the member's hyperparameters
    * become `decision.hparams`, its checkpoint the donor's, and a lineage event is appended.
-   * For 'stop', the member's status becomes 'failed' with the reason and the lease ends.
+   * For 'stop', the member's status becomes 'failed' with the reason and the lease ends; for
+   * 'retire' (finished early, e.g. ASHA), 'done' and the lease ends.
    * Clears `decisionDue`. Returns the decision, for exploit the donor's checkpoint key, and the
    * updated member. An exploit of an unknown donor, of itself, or of a donor without a checkpoint
    * throws PbtError 'INVALID_DECISION'; like any error thrown by `decide`, it changes nothing.
@@ -141,6 +142,8 @@ export interface ClaimOptions {
   readonly preferMember?: MemberId;
   /** Synchronous generations: only members at the lowest step may be claimed. */
   readonly barrier?: boolean;
+  /** Members not to claim now (ASHA: members this worker just found waiting at a rung). */
+  readonly exclude?: readonly MemberId[];
 }
 
 export interface Lease {

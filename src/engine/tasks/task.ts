@@ -31,6 +31,16 @@ export interface Task<S = unknown> {
    * output is clamped into the space and validated like the built-in one's.
    */
   readonly explore?: CustomExplore;
+  /**
+   * Optional: score a saved checkpoint on a named data split (e.g. 'test'), for final reports
+   * such as `pbt compare`, which pick a member by validation and report its test score.
+   */
+  evaluateCheckpoint?(
+    bytes: Uint8Array,
+    hparams: Hparams,
+    split: string,
+    ctx: TaskContext,
+  ): Promise<Metrics>;
 }
 
 export interface TaskContext {

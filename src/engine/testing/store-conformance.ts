@@ -255,6 +255,14 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         expect(await member(store, 0)).toEqual(expected);
       });
 
+      it('never claims an excluded member', async () => {
+        const store = await open();
+        await create(store, 'exp', 3);
+        const lease = await claimOrThrow(store, claimOpts('w1', T0, { exclude: [0, 1] }));
+        expect(lease.memberId).toBe(2);
+        expect(await store.claimMember('exp', claimOpts('w1', T0, { exclude: [0, 1] }))).toBeNull();
+      });
+
       it('claims the least-advanced member first, then preferMember, then the lowest id', async () => {
         const store = await open();
         await create(store, 'exp', 5);
@@ -652,6 +660,8 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
           hparams: hparamsOf(i),
           checkpoint: step > 0 ? `ck-${i}-${step}` : null,
           status,
+          // Recorded results await their decision; ASHA reads this.
+          decisionDue: step > 0,
         });
         expect(seen).toEqual({
           self: view(2, 0, null, 'running'),
@@ -661,6 +671,27 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
             view(2, 0, null, 'running'),
           ],
         });
+      });
+
+      it('retire finishes the member as done (not failed) and ends the lease', async () => {
+        const store = await open();
+        await create(store, 'exp', 2);
+        const lease = await claimOrThrow(store, claimOpts('w', T0));
+        await store.recordResult(lease, success(5, 0.5, 'ck-5'));
+        const applied = await store.applyDecision(lease, T0 + 1, () => ({
+          kind: 'retire',
+          reason: 'not promoted',
+        }));
+        expect(applied.decision.kind).toBe('retire');
+        const after = await member(store, 0);
+        expect(after).toMatchObject({
+          status: 'done',
+          leaseOwner: null,
+          step: 5,
+          decisionDue: false,
+          failureReason: null,
+        });
+        await expect(store.release(lease)).rejects.toBeInstanceOf(LeaseLostError);
       });
 
       it('clears decisionDue on continue and changes nothing else', async () => {

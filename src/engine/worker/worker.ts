@@ -12,6 +12,10 @@ import type { Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
 import { StopRequested } from './stop-requested.js';
 import { trainSegment } from './train-segment.js';
+import { applyAshaDecision } from './asha-decision.js';
+import { nextRung } from '../strategies/asha.js';
+import { ashaSettingsOf } from '../setup/prepare-experiment.js';
+import { nextScheduleChange, scheduledHparams } from './replay-schedule.js';
 
 /** Everything a worker needs; the CLI builds it from the stored experiment config. */
 export interface WorkerOptions {
@@ -74,6 +78,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   let readyPoints = 0;
   let exploits = 0;
   let failures = 0;
+  // ASHA: members this worker found waiting at a rung; skipped until a claim finds nothing else.
+  const waiting = new Set<number>();
+  const asha = config.method === 'asha' ? ashaSettingsOf(config) : null;
 
   const disposeCache = async (): Promise<void> => {
     if (held.cache) await task.dispose?.(held.cache.state);
@@ -99,8 +106,14 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         now: clock(),
         barrier: config.mode === 'sync',
         ...(held.cache ? { preferMember: held.cache.memberId } : {}),
+        ...(waiting.size > 0 ? { exclude: [...waiting] } : {}),
       };
       const lease = await store.claimMember(experimentId, claimOpts);
+      if (!lease && waiting.size > 0) {
+        waiting.clear();
+        await sleep(pollMs, opts.signal);
+        continue;
+      }
       if (!lease) {
         const members = await store.listMembers(experimentId);
         if (members.every((m) => m.status === 'done' || m.status === 'failed')) {
@@ -112,6 +125,11 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       }
       try {
         const outcome = await runCycle(lease, cycleStart);
+        if (outcome.waited) {
+          waiting.add(lease.memberId);
+          continue;
+        }
+        waiting.clear();
         readyPoints += 1;
         if (outcome.exploited) exploits += 1;
         if (outcome.failed) failures += 1;
@@ -137,10 +155,18 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   async function runCycle(
     lease: Lease,
     cycleStart: number,
-  ): Promise<{ exploited: boolean; failed: boolean }> {
+  ): Promise<{ exploited: boolean; failed: boolean; waited?: boolean }> {
     let member: MemberRecord = lease.member;
     let exploited = false;
-    if (member.decisionDue) {
+    if (member.decisionDue && asha) {
+      const outcome = await applyAshaDecision(store, lease, clock(), asha);
+      if (outcome.kind === 'waiting') return { exploited: false, failed: false, waited: true };
+      if (outcome.kind !== 'promoted') {
+        log(`member ${member.id}: ${outcome.kind} at step ${member.step}: ${outcome.reason}`);
+        return { exploited: false, failed: outcome.kind === 'stopped' };
+      }
+      member = outcome.member;
+    } else if (member.decisionDue) {
       const rng = createRng(opts.seed, 'decide', member.id, member.step, member.token);
       const applied = await store.applyDecision(lease, clock(), (self, population) =>
         decide(
@@ -158,9 +184,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       );
       member = applied.member;
       const d = applied.decision;
-      if (d.kind === 'stop') {
-        log(`member ${member.id}: stopped at step ${member.step}: ${d.reason}`);
-        return { exploited: false, failed: true };
+      if (d.kind === 'stop' || d.kind === 'retire') {
+        log(`member ${member.id}: ${d.kind} at step ${member.step}: ${d.reason}`);
+        return { exploited: false, failed: d.kind === 'stop' };
       }
       if (d.kind === 'exploit') {
         exploited = true;
@@ -171,6 +197,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     }
 
     const ctx = contextFor(member);
+    // A replay follows its schedule; everyone else trains with the member's hyperparameters.
+    const hparams = config.schedule
+      ? scheduledHparams(config.schedule, member.step)
+      : member.hparams;
     let state: unknown;
     let hasState = false;
     const reuse =
@@ -190,9 +220,18 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
     const budget = config.budget.steps;
     // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
-    const target =
-      member.step +
-      segmentSteps(readyConfig(config), member.step, budget, Math.max(1, budget - member.step));
+    const target = Math.min(
+      asha
+        ? nextRung(member.step, asha.rungs)
+        : member.step +
+            segmentSteps(
+              readyConfig(config),
+              member.step,
+              budget,
+              Math.max(1, budget - member.step),
+            ),
+      config.schedule ? nextScheduleChange(config.schedule, member.step, budget) : budget,
+    );
     let metrics: Metrics | null = null;
     let error: string | undefined;
     let reached = member.step;
@@ -206,9 +245,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         const beat = heartbeatWhile(lease);
         try {
           state =
-            saved === null
-              ? await task.create(member.hparams, ctx)
-              : await task.load(saved, member.hparams, ctx);
+            saved === null ? await task.create(hparams, ctx) : await task.load(saved, hparams, ctx);
           hasState = true;
         } finally {
           beat.stop();
@@ -218,7 +255,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const seg = await trainSegment({
         task,
         state,
-        hparams: member.hparams,
+        hparams,
         ctx,
         fromStep: member.step,
         target,
@@ -273,7 +310,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       step: reached,
       metrics,
       ...(error !== undefined ? { error } : {}),
-      hparams: member.hparams,
+      hparams,
       checkpoint,
       done: done && !failed,
       now: clock(),

@@ -29,7 +29,7 @@ import { writeReport } from './write-report.js';
 import { parseTaskOptionSets } from '../task-option-sets.js';
 import { applyTrainableFlags, resolveTrainableInFile } from '../trainable-flags.js';
 
-interface RunFlags {
+export interface RunFlags {
   config?: string;
   population?: string;
   budget?: string;
@@ -189,7 +189,10 @@ export function backendArgs(flags: { backend?: string }): string[] {
   return flags.backend ? ['--backend', flags.backend] : [];
 }
 
-function buildRawConfig(target: string | undefined, flags: RunFlags): Record<string, unknown> {
+export function buildRawConfig(
+  target: string | undefined,
+  flags: RunFlags,
+): Record<string, unknown> {
   const file = flags.config ?? (target && /\.(json|ya?ml)$/i.test(target) ? target : undefined);
   const raw: Record<string, unknown> = file ? readConfigFile(file) : {};
   if (target && target !== file) raw.task = target;

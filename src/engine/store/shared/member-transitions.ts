@@ -100,7 +100,10 @@ export function claimCandidates(
   const active = members.filter(isActive);
   const barrierStep = Math.min(...active.map((m) => m.step));
   const candidates = active.filter(
-    (m) => isClaimable(m, opts.now) && (opts.barrier !== true || m.step === barrierStep),
+    (m) =>
+      isClaimable(m, opts.now) &&
+      (opts.barrier !== true || m.step === barrierStep) &&
+      !(opts.exclude ?? []).includes(m.id),
   );
   const rank = (m: MemberRecord): [number, number, number] => [
     m.step,
@@ -214,6 +217,7 @@ export function toView(member: MemberRecord): MemberView {
     hparams: Object.freeze({ ...member.hparams }),
     checkpoint: member.checkpoint,
     status: member.status,
+    decisionDue: member.decisionDue,
   });
 }
 
@@ -250,6 +254,15 @@ export function decided(
             leaseOwner: null,
             leaseExpiresAt: null,
           },
+        },
+        lineage: null,
+      };
+    case 'retire':
+      return {
+        applied: {
+          decision,
+          checkpoint: null,
+          member: { ...settled, status: 'done', leaseOwner: null, leaseExpiresAt: null },
         },
         lineage: null,
       };
