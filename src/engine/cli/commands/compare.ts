@@ -128,9 +128,7 @@ function newSpec(target: string | undefined, flags: CompareFlags): ComparisonSpe
       ...backendArgs(flags),
       // The user named this task here: the comparison's own workers may run it.
       '--allow-tasks',
-      TaskAllowList.builtInsOnly()
-        .with(executableRef(raw as { task?: string; trainable?: { command: string } }))
-        .toFlag(),
+      TaskAllowList.builtInsOnly().with(executableRef(raw)).toFlag(),
     ],
   };
 }
