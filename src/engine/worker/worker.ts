@@ -56,227 +56,378 @@ interface CachedState {
   readonly state: unknown;
 }
 
+/** What every stage reads: the options with their defaults filled in. Never mutated. */
+interface WorkerEnv extends WorkerOptions {
+  readonly clock: () => number;
+  readonly log: (message: string) => void;
+  readonly workerId: string;
+  readonly leaseMs: number;
+  readonly pollMs: number;
+}
+
+/** What one ready point did, for the summary and the member state kept for the next one. */
+interface CycleOutcome {
+  readonly exploited: boolean;
+  readonly failed: boolean;
+  readonly cache: CachedState | null;
+}
+
+type ClaimOutcome =
+  | { readonly kind: 'lease'; readonly lease: Lease }
+  | { readonly kind: 'wait' }
+  | { readonly kind: 'stop'; readonly stoppedBy: WorkerSummary['stoppedBy'] };
+
 /**
  * The worker loop: claim the least-advanced member, apply the decision due from its last ready
- * point (exploit/explore, atomically in the store), train to its next ready point, evaluate,
- * checkpoint, record, release — until every member has spent its budget. No central scheduler:
- * each worker decides for the member it holds, as in the paper.
+ * point (exploit/explore, atomically in the store), restore its state, train to its next ready
+ * point, evaluate, checkpoint, record, release — until every member has spent its budget. No
+ * central scheduler: each worker decides for the member it holds, as in the paper.
  */
 export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
-  const { store, checkpoints, experimentId, config, task, space } = opts;
-  const clock = opts.clock ?? Date.now;
-  const log = opts.log ?? ((): void => undefined);
-  const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
-  const leaseMs = config.leaseSeconds * 1000;
-  const pollMs = opts.pollMs ?? 200;
-  // Held in an object: the cycle function below replaces it, which flow analysis cannot see.
-  const held: { cache: CachedState | null } = { cache: null };
+  const env: WorkerEnv = {
+    ...opts,
+    clock: opts.clock ?? Date.now,
+    log: opts.log ?? ((): void => undefined),
+    workerId: opts.workerId ?? `${hostname()}:${process.pid}`,
+    leaseMs: opts.config.leaseSeconds * 1000,
+    pollMs: opts.pollMs ?? 200,
+  };
+  let cache: CachedState | null = null;
   let readyPoints = 0;
   let exploits = 0;
   let failures = 0;
-
-  const disposeCache = async (): Promise<void> => {
-    if (held.cache) await task.dispose?.(held.cache.state);
-    held.cache = null;
-  };
+  const summary = (stoppedBy: WorkerSummary['stoppedBy']): WorkerSummary => ({
+    readyPoints,
+    exploits,
+    failures,
+    stoppedBy,
+  });
 
   try {
     for (;;) {
-      if (opts.signal?.aborted) return { readyPoints, exploits, failures, stoppedBy: 'signal' };
+      if (env.signal?.aborted) return summary('signal');
       const cycleStart = performance.now();
-      const experiment = await store.getExperiment(experimentId);
-      if (experiment?.status !== 'running') {
-        return {
-          readyPoints,
-          exploits,
-          failures,
-          stoppedBy: experiment?.status === 'done' ? 'finished' : 'experiment-stopped',
-        };
-      }
-      const claimOpts = {
-        workerId,
-        leaseMs,
-        now: clock(),
-        barrier: config.mode === 'sync',
-        ...(held.cache ? { preferMember: held.cache.memberId } : {}),
-      };
-      const lease = await store.claimMember(experimentId, claimOpts);
-      if (!lease) {
-        const members = await store.listMembers(experimentId);
-        if (members.every((m) => m.status === 'done' || m.status === 'failed')) {
-          await store.setExperimentStatus(experimentId, 'done');
-          return { readyPoints, exploits, failures, stoppedBy: 'finished' };
-        }
-        await sleep(pollMs, opts.signal);
+      const claimed = await claim(env, cache?.memberId);
+      if (claimed.kind === 'stop') return summary(claimed.stoppedBy);
+      if (claimed.kind === 'wait') {
+        await sleep(env.pollMs, env.signal);
         continue;
       }
+      const { lease } = claimed;
+      // The cycle owns the cached state from here on: it reuses or disposes it on every path.
+      const owned = cache;
+      cache = null;
       try {
-        const outcome = await runCycle(lease, cycleStart);
+        const outcome = await readyPoint(env, lease, owned, cycleStart);
+        cache = outcome.cache;
         readyPoints += 1;
         if (outcome.exploited) exploits += 1;
         if (outcome.failed) failures += 1;
       } catch (err) {
         if (err instanceof LeaseLostError) {
-          log(`member ${lease.memberId}: lease lost to another worker; dropping its state`);
-          await disposeCache();
+          env.log(`member ${lease.memberId}: lease lost to another worker; dropping its state`);
           continue;
         }
         if (err instanceof StopRequested) {
-          await store.release(lease).catch(() => undefined);
-          return { readyPoints, exploits, failures, stoppedBy: 'signal' };
+          await env.store.release(lease).catch(() => undefined);
+          return summary('signal');
         }
         throw err;
       }
     }
   } finally {
-    await disposeCache();
+    await dispose(env, cache?.state);
   }
+}
 
-  /** One claim → ready point → release cycle. */
-  async function runCycle(
-    lease: Lease,
-    cycleStart: number,
-  ): Promise<{ exploited: boolean; failed: boolean }> {
-    let member: MemberRecord = lease.member;
-    let exploited = false;
-    if (member.decisionDue) {
-      const rng = createRng(opts.seed, 'decide', member.id, member.step, member.token);
-      const applied = await store.applyDecision(lease, clock(), (self, population) =>
-        decide(
-          self,
-          population,
-          {
-            exploit: config.exploit,
-            explore: config.explore,
-            ready: readyConfig(config),
-            custom: task.explore,
-          },
-          space,
-          rng,
-        ),
-      );
-      member = applied.member;
-      const d = applied.decision;
-      if (d.kind === 'stop') {
-        log(`member ${member.id}: stopped at step ${member.step}: ${d.reason}`);
-        return { exploited: false, failed: true };
-      }
-      if (d.kind === 'exploit') {
-        exploited = true;
-        log(
-          `member ${member.id} @${member.step}: exploit member ${d.donor}; ${d.operations.join(', ') || 'no change'}`,
-        );
-      }
-    }
-
-    const ctx = contextFor(member);
-    let state: unknown;
-    if (
-      held.cache !== null &&
-      member.checkpoint !== null &&
-      held.cache.checkpoint === member.checkpoint
-    ) {
-      state = held.cache.state;
-      held.cache = null;
-    } else {
-      await disposeCache();
-      state =
-        member.checkpoint === null
-          ? await task.create(member.hparams, ctx)
-          : await task.load(await checkpoints.get(member.checkpoint), member.hparams, ctx);
-    }
-
-    const budget = config.budget.steps;
-    // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
-    const target =
-      member.step +
-      segmentSteps(readyConfig(config), member.step, budget, Math.max(1, budget - member.step));
-    let metrics: Metrics | null = null;
-    let error: string | undefined;
-    let reached = member.step;
-    let trainSeconds = 0;
-    try {
-      const seg = await trainSegment({
-        task,
-        state,
-        hparams: member.hparams,
-        ctx,
-        fromStep: member.step,
-        target,
-        heartbeat: (now) => store.heartbeat(lease, leaseMs, now),
-        leaseMs,
-        clock,
-        ...(config.ready.unit === 'seconds' ? { seconds: config.ready.every } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      reached = seg.step;
-      const evalStart = performance.now();
-      metrics = await task.evaluate(state, contextFor({ ...member, step: reached }));
-      trainSeconds = seg.trainSeconds + (performance.now() - evalStart) / 1000;
-      const bad = Object.entries(metrics).find(
-        ([, v]) => typeof v !== 'number' || !Number.isFinite(v),
-      );
-      if (bad) {
-        error = `${bad[0] === 'score' ? 'score' : `metric "${bad[0]}"`} is not a finite number (${String(bad[1])})`;
-        metrics = null;
-      }
-    } catch (err) {
-      if (err instanceof StopRequested || err instanceof LeaseLostError) {
-        await task.dispose?.(state);
-        throw err;
-      }
-      error = err instanceof Error ? err.message : String(err);
-      reached = Math.max(reached, target);
-    }
-
-    const failed = metrics === null;
-    let checkpoint: string | null = null;
-    if (!failed) {
-      checkpoint = await checkpoints.put(await task.save(state));
-      held.cache = { memberId: member.id, checkpoint, state };
-    } else {
-      log(`member ${member.id} @${reached}: ready point failed: ${error ?? 'unknown error'}`);
-      await task.dispose?.(state);
-    }
-    const done = reached >= config.budget.steps;
-    await store.recordResult(lease, {
-      step: reached,
-      metrics,
-      ...(error !== undefined ? { error } : {}),
-      hparams: member.hparams,
-      checkpoint,
-      done: done && !failed,
-      now: clock(),
-      trainSeconds,
-    });
-    if (failed && member.consecutiveFailures + 1 >= config.maxFailures) {
-      await store.failMember(
-        lease,
-        `${config.maxFailures} consecutive failed ready points; last: ${error ?? ''}`,
-      );
-    } else if (!(done && !failed)) {
-      await store.release(lease);
-    }
-    opts.onReadyPoint?.({
-      memberId: member.id,
-      step: reached,
-      trainSeconds,
-      overheadSeconds: (performance.now() - cycleStart) / 1000 - trainSeconds,
-    });
-    return { exploited, failed };
-  }
-
-  function contextFor(member: Pick<MemberRecord, 'id' | 'step'>): TaskContext {
-    const seed = hashSeed(opts.seed, 'member', member.id, member.step);
+/** Claim stage: lease a member, or say why there is none (wait for one, or stop). */
+async function claim(env: WorkerEnv, preferMember: number | undefined): Promise<ClaimOutcome> {
+  const { store, experimentId, config } = env;
+  const experiment = await store.getExperiment(experimentId);
+  if (experiment?.status !== 'running') {
     return {
-      experimentId,
-      memberId: member.id,
-      seed,
-      rng: createRng(seed),
-      step: member.step,
-      log: (message) => log(`member ${member.id}: ${message}`),
+      kind: 'stop',
+      stoppedBy: experiment?.status === 'done' ? 'finished' : 'experiment-stopped',
     };
   }
+  const lease = await store.claimMember(experimentId, {
+    workerId: env.workerId,
+    leaseMs: env.leaseMs,
+    now: env.clock(),
+    barrier: config.mode === 'sync',
+    ...(preferMember !== undefined ? { preferMember } : {}),
+  });
+  if (lease) return { kind: 'lease', lease };
+  const members = await store.listMembers(experimentId);
+  if (members.every((m) => m.status === 'done' || m.status === 'failed')) {
+    await store.setExperimentStatus(experimentId, 'done');
+    return { kind: 'stop', stoppedBy: 'finished' };
+  }
+  return { kind: 'wait' };
+}
+
+/** One ready point of a leased member: decide → restore → train → evaluate → checkpoint → record → release. */
+async function readyPoint(
+  env: WorkerEnv,
+  lease: Lease,
+  owned: CachedState | null,
+  cycleStart: number,
+): Promise<CycleOutcome> {
+  let decided: Decided;
+  try {
+    decided = await decideStage(env, lease);
+  } catch (err) {
+    await dispose(env, owned?.state);
+    throw err;
+  }
+  const { member } = decided;
+  if (decided.stopped) {
+    await dispose(env, owned?.state);
+    return { exploited: false, failed: true, cache: null };
+  }
+  const state = await restore(env, member, owned);
+  const trained = await train(env, lease, member, state);
+  const evaluated =
+    trained.error === undefined ? await evaluate(env, member, state, trained) : trained;
+  const cache = await checkpoint(env, member, state, evaluated);
+  try {
+    await record(env, lease, member, evaluated, cache?.checkpoint ?? null);
+    await release(env, lease, member, evaluated);
+  } catch (err) {
+    await dispose(env, cache?.state);
+    throw err;
+  }
+  env.onReadyPoint?.({
+    memberId: member.id,
+    step: evaluated.reached,
+    trainSeconds: evaluated.trainSeconds,
+    overheadSeconds: (performance.now() - cycleStart) / 1000 - evaluated.trainSeconds,
+  });
+  return { exploited: decided.exploited, failed: evaluated.metrics === null, cache };
+}
+
+interface Decided {
+  readonly member: MemberRecord;
+  readonly exploited: boolean;
+  /** The decision ended the member ('stop'): nothing more to do this cycle. */
+  readonly stopped: boolean;
+}
+
+/** Decide stage: apply the decision due from the member's last ready point, if any. */
+async function decideStage(env: WorkerEnv, lease: Lease): Promise<Decided> {
+  const { config, space, task, log } = env;
+  const member = lease.member;
+  if (!member.decisionDue) return { member, exploited: false, stopped: false };
+  const rng = createRng(env.seed, 'decide', member.id, member.step, member.token);
+  const applied = await env.store.applyDecision(lease, env.clock(), (self, population) =>
+    decide(
+      self,
+      population,
+      {
+        exploit: config.exploit,
+        explore: config.explore,
+        ready: readyConfig(config),
+        custom: task.explore,
+      },
+      space,
+      rng,
+    ),
+  );
+  const d = applied.decision;
+  const updated = applied.member;
+  if (d.kind === 'stop') {
+    log(`member ${updated.id}: stopped at step ${updated.step}: ${d.reason}`);
+    return { member: updated, exploited: false, stopped: true };
+  }
+  if (d.kind === 'exploit') {
+    log(
+      `member ${updated.id} @${updated.step}: exploit member ${d.donor}; ${d.operations.join(', ') || 'no change'}`,
+    );
+  }
+  return { member: updated, exploited: d.kind === 'exploit', stopped: false };
+}
+
+/** Restore stage: the state in memory if it is the member's checkpoint, else load or create it. */
+async function restore(
+  env: WorkerEnv,
+  member: MemberRecord,
+  owned: CachedState | null,
+): Promise<unknown> {
+  if (owned !== null && member.checkpoint !== null && owned.checkpoint === member.checkpoint) {
+    return owned.state;
+  }
+  await dispose(env, owned?.state);
+  const ctx = contextFor(env, member);
+  return member.checkpoint === null
+    ? env.task.create(member.hparams, ctx)
+    : env.task.load(await env.checkpoints.get(member.checkpoint), member.hparams, ctx);
+}
+
+/** Where a segment got to; `error` is set when the ready point failed. */
+interface Segment {
+  readonly reached: number;
+  /** The step this segment aimed at; a failed ready point counts as having reached it. */
+  readonly target: number;
+  readonly trainSeconds: number;
+  readonly metrics: Metrics | null;
+  readonly error?: string;
+}
+
+/** Train stage: train to the next ready point (or the budget). A task error fails the ready point. */
+async function train(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  state: unknown,
+): Promise<Segment> {
+  const { config, store, leaseMs } = env;
+  const budget = config.budget.steps;
+  // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
+  const target =
+    member.step +
+    segmentSteps(readyConfig(config), member.step, budget, Math.max(1, budget - member.step));
+  try {
+    const seg = await trainSegment({
+      task: env.task,
+      state,
+      hparams: member.hparams,
+      ctx: contextFor(env, member),
+      fromStep: member.step,
+      target,
+      heartbeat: (now) => store.heartbeat(lease, leaseMs, now),
+      leaseMs,
+      clock: env.clock,
+      ...(config.ready.unit === 'seconds' ? { seconds: config.ready.every } : {}),
+      ...(env.signal ? { signal: env.signal } : {}),
+    });
+    return { reached: seg.step, target, trainSeconds: seg.trainSeconds, metrics: null };
+  } catch (err) {
+    await rethrowControl(env, err, state);
+    return { reached: target, target, trainSeconds: 0, metrics: null, error: errorMessage(err) };
+  }
+}
+
+/** Evaluate stage: score the trained state; a throw or a non-finite metric fails the ready point. */
+async function evaluate(
+  env: WorkerEnv,
+  member: MemberRecord,
+  state: unknown,
+  trained: Segment,
+): Promise<Segment> {
+  const evalStart = performance.now();
+  let metrics: Metrics;
+  try {
+    metrics = await env.task.evaluate(state, contextFor(env, { ...member, step: trained.reached }));
+  } catch (err) {
+    await rethrowControl(env, err, state);
+    return {
+      ...trained,
+      reached: Math.max(trained.reached, trained.target),
+      trainSeconds: 0,
+      error: errorMessage(err),
+    };
+  }
+  const trainSeconds = trained.trainSeconds + (performance.now() - evalStart) / 1000;
+  const bad = Object.entries(metrics).find(([, v]) => typeof v !== 'number' || !Number.isFinite(v));
+  if (bad) {
+    const what = bad[0] === 'score' ? 'score' : `metric "${bad[0]}"`;
+    return {
+      ...trained,
+      trainSeconds,
+      error: `${what} is not a finite number (${String(bad[1])})`,
+    };
+  }
+  return { ...trained, trainSeconds, metrics };
+}
+
+/** Checkpoint stage: save a successful state and keep it in memory; drop a failed one. */
+async function checkpoint(
+  env: WorkerEnv,
+  member: MemberRecord,
+  state: unknown,
+  segment: Segment,
+): Promise<CachedState | null> {
+  if (segment.metrics === null) {
+    env.log(
+      `member ${member.id} @${segment.reached}: ready point failed: ${segment.error ?? 'unknown error'}`,
+    );
+    await dispose(env, state);
+    return null;
+  }
+  const key = await env.checkpoints.put(await env.task.save(state));
+  return { memberId: member.id, checkpoint: key, state };
+}
+
+/** Record stage: append the result and move the member on. */
+async function record(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  segment: Segment,
+  checkpointKey: string | null,
+): Promise<void> {
+  await env.store.recordResult(lease, {
+    step: segment.reached,
+    metrics: segment.metrics,
+    ...(segment.error !== undefined ? { error: segment.error } : {}),
+    hparams: member.hparams,
+    checkpoint: checkpointKey,
+    done: finished(env, segment),
+    now: env.clock(),
+    trainSeconds: segment.trainSeconds,
+  });
+}
+
+/** Release stage: give the member back, or fail it for good after too many failures. */
+async function release(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  segment: Segment,
+): Promise<void> {
+  const { config, store } = env;
+  if (segment.metrics === null && member.consecutiveFailures + 1 >= config.maxFailures) {
+    await store.failMember(
+      lease,
+      `${config.maxFailures} consecutive failed ready points; last: ${segment.error ?? ''}`,
+    );
+  } else if (!finished(env, segment)) {
+    // A finished member's lease already ended with its last result.
+    await store.release(lease);
+  }
+}
+
+/** The member spent its budget with a successful last ready point. */
+function finished(env: WorkerEnv, segment: Segment): boolean {
+  return segment.metrics !== null && segment.reached >= env.config.budget.steps;
+}
+
+/** Stop and lease loss end the cycle (after freeing the state); other errors fail the ready point. */
+async function rethrowControl(env: WorkerEnv, err: unknown, state: unknown): Promise<void> {
+  if (err instanceof StopRequested || err instanceof LeaseLostError) {
+    await dispose(env, state);
+    throw err;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function dispose(env: WorkerEnv, state: unknown): Promise<void> {
+  if (state !== undefined) await env.task.dispose?.(state);
+}
+
+function contextFor(env: WorkerEnv, member: Pick<MemberRecord, 'id' | 'step'>): TaskContext {
+  const seed = hashSeed(env.seed, 'member', member.id, member.step);
+  return {
+    experimentId: env.experimentId,
+    memberId: member.id,
+    seed,
+    rng: createRng(seed),
+    step: member.step,
+    log: (message) => env.log(`member ${member.id}: ${message}`),
+  };
 }
 
 export function readyConfig(config: ExperimentConfig): ReadyConfig {
