@@ -58,8 +58,7 @@ export class FilesystemCheckpointStore implements CheckpointStore {
   async put(bytes: Uint8Array): Promise<string> {
     const key = checkpointKey(bytes);
     const path = this.pathOf(key);
-    const existing = await statOrNull(path);
-    if (existing !== null && existing.size === bytes.byteLength) {
+    if (await this.holdsIntact(path, key)) {
       // Already stored. Refresh the mtime: the caller is about to reference this key, and gc
       // must treat it as just written rather than as an old orphan.
       const now = new Date();
@@ -67,8 +66,8 @@ export class FilesystemCheckpointStore implements CheckpointStore {
       if ((await statOrNull(path)) !== null) return key;
       // Deleted by a concurrent gc between the two calls: fall through and write it again.
     }
-    // A size mismatch means a damaged file (e.g. a crash on a file system without atomic
-    // rename): overwrite it with the correct bytes.
+    // Missing, or damaged (bit rot, a crash on a file system without atomic rename, a bad
+    // copy — even one of the right size): write the correct bytes over it.
     const dir = join(this.root, key.slice(0, 2));
     await mkdir(dir, { recursive: true });
     const temp = join(dir, `${key}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
@@ -87,6 +86,16 @@ export class FilesystemCheckpointStore implements CheckpointStore {
     }
     await syncDirectory(dir);
     return key;
+  }
+
+  /** True when `path` exists and its bytes hash to `key` (reading it costs one pass over it). */
+  private async holdsIntact(path: string, key: string): Promise<boolean> {
+    try {
+      return checkpointKey(await readFile(path)) === key;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
   }
 
   async get(key: string): Promise<Uint8Array> {
