@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import type { ExperimentConfig } from '../config/experiment-config.js';
-import { LeaseLostError } from '../core/errors.js';
+import { CheckpointWriteError, LeaseLostError } from '../core/errors.js';
 import { createRng, hashSeed } from '../core/rng.js';
 import type { SearchSpace } from '../core/space-types.js';
 import type { Metrics } from '../core/types.js';
@@ -10,6 +10,7 @@ import { decide } from '../strategies/decide.js';
 import { segmentSteps } from '../strategies/ready.js';
 import type { Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
+import { sleep } from './sleep.js';
 import { StopRequested } from './stop-requested.js';
 import { trainSegment } from './train-segment.js';
 
@@ -185,11 +186,22 @@ async function readyPoint(
     await dispose(env, owned?.state);
     return { exploited: false, failed: true, cache: null };
   }
-  const state = await restore(env, member, owned);
-  const trained = await train(env, lease, member, state);
-  const evaluated =
-    trained.error === undefined ? await evaluate(env, member, state, trained) : trained;
-  const cache = await checkpoint(env, member, state, evaluated);
+  const restored = await restore(env, member, owned);
+  let evaluated: Segment;
+  let cache: CachedState | null = null;
+  if (restored.ok) {
+    const { state } = restored;
+    const trained = await train(env, lease, member, state);
+    evaluated = trained.error === undefined ? await evaluate(env, member, state, trained) : trained;
+    cache = await checkpoint(env, lease, member, state, evaluated);
+  } else {
+    // An unreadable checkpoint is a failed ready point like any other: the member is recovered
+    // from a donor at its next decision (or fails after maxFailures), rather than crashing every
+    // worker that claims it.
+    const target = segmentTarget(env, member);
+    evaluated = { reached: target, target, trainSeconds: 0, metrics: null, error: restored.error };
+    env.log(`member ${member.id} @${member.step}: cannot restore its state: ${restored.error}`);
+  }
   try {
     await record(env, lease, member, evaluated, cache?.checkpoint ?? null);
     await release(env, lease, member, evaluated);
@@ -252,15 +264,26 @@ async function restore(
   env: WorkerEnv,
   member: MemberRecord,
   owned: CachedState | null,
-): Promise<unknown> {
+): Promise<
+  { readonly ok: true; readonly state: unknown } | { readonly ok: false; readonly error: string }
+> {
   if (owned !== null && member.checkpoint !== null && owned.checkpoint === member.checkpoint) {
-    return owned.state;
+    return { ok: true, state: owned.state };
   }
   await dispose(env, owned?.state);
   const ctx = contextFor(env, member);
-  return member.checkpoint === null
-    ? env.task.create(member.hparams, ctx)
-    : env.task.load(await env.checkpoints.get(member.checkpoint), member.hparams, ctx);
+  if (member.checkpoint === null)
+    return { ok: true, state: await env.task.create(member.hparams, ctx) };
+  try {
+    const bytes = await env.checkpoints.get(member.checkpoint);
+    return { ok: true, state: await env.task.load(bytes, member.hparams, ctx) };
+  } catch (err) {
+    // Missing, corrupt (hash mismatch) or unloadable: the cause goes into the failed result.
+    return {
+      ok: false,
+      error: `cannot load checkpoint ${member.checkpoint.slice(0, 12)}…: ${errorMessage(err)}`,
+    };
+  }
 }
 
 /** Where a segment got to; `error` is set when the ready point failed. */
@@ -281,11 +304,7 @@ async function train(
   state: unknown,
 ): Promise<Segment> {
   const { config, store, leaseMs } = env;
-  const budget = config.budget.steps;
-  // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
-  const target =
-    member.step +
-    segmentSteps(readyConfig(config), member.step, budget, Math.max(1, budget - member.step));
+  const target = segmentTarget(env, member);
   try {
     const seg = await trainSegment({
       task: env.task,
@@ -305,6 +324,16 @@ async function train(
     await rethrowControl(env, err, state);
     return { reached: target, target, trainSeconds: 0, metrics: null, error: errorMessage(err) };
   }
+}
+
+/** The step the member's next segment aims at: its next ready point or the budget. */
+function segmentTarget(env: WorkerEnv, member: MemberRecord): number {
+  const budget = env.config.budget.steps;
+  // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
+  return (
+    member.step +
+    segmentSteps(readyConfig(env.config), member.step, budget, Math.max(1, budget - member.step))
+  );
 }
 
 /** Evaluate stage: score the trained state; a throw or a non-finite metric fails the ready point. */
@@ -343,6 +372,7 @@ async function evaluate(
 /** Checkpoint stage: save a successful state and keep it in memory; drop a failed one. */
 async function checkpoint(
   env: WorkerEnv,
+  lease: Lease,
   member: MemberRecord,
   state: unknown,
   segment: Segment,
@@ -354,7 +384,16 @@ async function checkpoint(
     await dispose(env, state);
     return null;
   }
-  const key = await env.checkpoints.put(await env.task.save(state));
+  let key: string;
+  try {
+    key = await env.checkpoints.put(await env.task.save(state));
+  } catch (err) {
+    // Not the member's fault (full disk, permissions): record nothing, give the member back at
+    // its last good checkpoint, and stop this worker with the cause; `pbt resume` continues.
+    await dispose(env, state);
+    await env.store.release(lease).catch(() => undefined);
+    throw new CheckpointWriteError(member.id, err);
+  }
   return { memberId: member.id, checkpoint: key, state };
 }
 
@@ -432,14 +471,4 @@ function contextFor(env: WorkerEnv, member: Pick<MemberRecord, 'id' | 'step'>): 
 
 export function readyConfig(config: ExperimentConfig): ReadyConfig {
   return { kind: config.ready.unit, every: config.ready.every, burnIn: config.ready.burnIn };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }

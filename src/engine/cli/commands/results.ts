@@ -12,6 +12,9 @@ import { renderLineageText } from './lineage-text.js';
 import { writeReport } from './write-report.js';
 import { resolveStoreUrl } from './run.js';
 
+/** Failed ready points listed by `pbt status`. */
+const FAILURES_SHOWN = 5;
+
 type Out = (text: string) => void;
 
 /** Read-only commands over the store: they never change an experiment. */
@@ -64,6 +67,14 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
             `  ${String(m.id).padStart(6)}  ${m.status.padEnd(8)} ${String(m.step).padStart(6)}  ${formatScore(m.score).padStart(10)}  ` +
               `${formatHparams(m.hparams)}${m.failureReason ? `  (${m.failureReason})` : ''}${lease}`,
           );
+        }
+        // Recovered failures leave no trace on the member: say what went wrong, newest last.
+        const failed = (await store.listResults(e.id)).filter((r) => r.error !== null);
+        if (failed.length > 0) {
+          out(`  ${failed.length} failed ready point${failed.length === 1 ? '' : 's'}; latest:`);
+          for (const r of [...failed].sort((a, b) => a.id - b.id).slice(-FAILURES_SHOWN)) {
+            out(`    member ${r.memberId} @${r.step}: ${r.error ?? ''}`);
+          }
         }
       });
     });
