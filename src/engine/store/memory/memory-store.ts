@@ -199,6 +199,17 @@ export class MemoryStore implements Store {
     for (const rows of this.members.values()) {
       for (const row of rows) if (row.checkpoint !== null) keys.add(row.checkpoint);
     }
+    // Retention: the checkpoint(s) of each experiment's best result.
+    const best = new Map<string, number>();
+    for (const r of this.results) {
+      if (r.checkpoint === null || r.score === null) continue;
+      best.set(r.experiment_id, Math.max(r.score, best.get(r.experiment_id) ?? -Infinity));
+    }
+    for (const r of this.results) {
+      if (r.checkpoint !== null && r.score !== null && r.score === best.get(r.experiment_id)) {
+        keys.add(r.checkpoint);
+      }
+    }
     return Promise.resolve(keys);
   }
 

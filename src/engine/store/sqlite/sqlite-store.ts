@@ -110,10 +110,22 @@ function prepareStatements(db: Database.Database) {
       'SELECT * FROM lineage WHERE experiment_id = ? ORDER BY id',
     ),
     referencedCheckpoints: db.prepare<[], { checkpoint: string }>(
-      'SELECT DISTINCT checkpoint FROM members WHERE checkpoint IS NOT NULL',
+      // Retention (Store contract): members' current checkpoints and each experiment's best result.
+      `SELECT checkpoint FROM ${RETAINED}`,
     ),
   };
 }
+
+/** Checkpoints to keep; the same query in every SQL store (see Store.referencedCheckpoints). */
+const RETAINED = `(
+        SELECT checkpoint FROM members WHERE checkpoint IS NOT NULL
+        UNION
+        SELECT r.checkpoint FROM results r
+        JOIN (SELECT experiment_id, max(score) AS best FROM results
+              WHERE checkpoint IS NOT NULL GROUP BY experiment_id) b
+          ON r.experiment_id = b.experiment_id AND r.score = b.best
+        WHERE r.checkpoint IS NOT NULL
+      )`;
 
 /**
  * The embedded population store: one SQLite file shared by every worker process on a machine.
