@@ -74,10 +74,11 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
     const corrupted = m0?.checkpoint ?? '';
     const deleted = m1?.checkpoint ?? '';
     expect(corrupted).not.toBe(deleted);
-    const bytes = await readFile(files.pathOf(corrupted));
+    const corruptedPath = (await files.locate(corrupted)) ?? '';
+    const bytes = await readFile(corruptedPath);
     bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
-    await writeFile(files.pathOf(corrupted), bytes);
-    await rm(files.pathOf(deleted));
+    await writeFile(corruptedPath, bytes);
+    await rm((await files.locate(deleted)) ?? '');
 
     // Before the fix the worker that loaded either file exited, the member stayed 'running'
     // under a dead lease and was re-claimed forever: bound the wait.

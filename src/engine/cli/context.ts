@@ -47,7 +47,8 @@ export async function findExperiment(
 /**
  * The checkpoint store an experiment was created with: a directory, `postgres` (the store's own
  * database, reached through `storeUrl`, by default the URL the experiment was created with) or
- * a postgres:// URL. See openCheckpointStore.
+ * a postgres:// URL. See openCheckpointStore. In a directory, the experiment writes (and collects)
+ * only under its own namespace.
  */
 export function checkpointsOf(
   experiment: ExperimentRecord,
@@ -55,5 +56,5 @@ export function checkpointsOf(
   storeUrl?: string,
 ): CheckpointStore {
   const config = parseExperimentConfig(experiment.config, 'stored experiment config');
-  return openCheckpointStore(override ?? config.checkpoints, storeUrl ?? config.store);
+  return openCheckpointStore(override ?? config.checkpoints, storeUrl ?? config.store, experiment);
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { collectCheckpoints } from '../checkpoints/collect.js';
 import type { ExperimentConfig } from '../config/experiment-config.js';
 import { CheckpointWriteError, LeaseLostError } from '../core/errors.js';
 import { createRng, hashSeed } from '../core/rng.js';
@@ -32,7 +33,20 @@ export interface WorkerOptions {
   readonly signal?: AbortSignal;
   /** Observe timings (benchmarks). */
   readonly onReadyPoint?: (timing: ReadyPointTiming) => void;
+  /**
+   * Collect unreferenced checkpoints while running (docs/reliability.md), at most once per
+   * `everyMs`, deleting only files at least `minAgeMs` old; false: never. Default: every 30 s,
+   * files older than 2 min.
+   */
+  readonly collect?: CollectOptions | false;
 }
+
+export interface CollectOptions {
+  readonly everyMs: number;
+  readonly minAgeMs: number;
+}
+
+const DEFAULT_COLLECT: CollectOptions = { everyMs: 30_000, minAgeMs: 120_000 };
 
 export interface ReadyPointTiming {
   readonly memberId: number;
@@ -64,6 +78,7 @@ interface WorkerEnv extends WorkerOptions {
   readonly workerId: string;
   readonly leaseMs: number;
   readonly pollMs: number;
+  readonly collect: CollectOptions | false;
 }
 
 /** What one ready point did, for the summary and the member state kept for the next one. */
@@ -92,7 +107,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     workerId: opts.workerId ?? `${hostname()}:${process.pid}`,
     leaseMs: opts.config.leaseSeconds * 1000,
     pollMs: opts.pollMs ?? 200,
+    collect: opts.collect ?? DEFAULT_COLLECT,
   };
+  // Wall-clock, not env.clock: collection compares against file modification times.
+  let lastCollect = Date.now();
   let cache: CachedState | null = null;
   let readyPoints = 0;
   let exploits = 0;
@@ -121,6 +139,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       try {
         const outcome = await readyPoint(env, lease, owned, cycleStart);
         cache = outcome.cache;
+        if (env.collect !== false && Date.now() - lastCollect >= env.collect.everyMs) {
+          lastCollect = Date.now();
+          await collect(env, env.collect);
+        }
         readyPoints += 1;
         if (outcome.exploited) exploits += 1;
         if (outcome.failed) failures += 1;
@@ -188,12 +210,12 @@ async function readyPoint(
   }
   const restored = await restore(env, member, owned);
   let evaluated: Segment;
-  let cache: CachedState | null = null;
+  let written: Written | null = null;
   if (restored.ok) {
     const { state } = restored;
     const trained = await train(env, lease, member, state);
     evaluated = trained.error === undefined ? await evaluate(env, member, state, trained) : trained;
-    cache = await checkpoint(env, lease, member, state, evaluated);
+    written = await checkpoint(env, lease, member, state, evaluated);
   } else {
     // An unreadable checkpoint is a failed ready point like any other: the member is recovered
     // from a donor at its next decision (or fails after maxFailures), rather than crashing every
@@ -203,12 +225,13 @@ async function readyPoint(
     env.log(`member ${member.id} @${member.step}: cannot restore its state: ${restored.error}`);
   }
   try {
-    await record(env, lease, member, evaluated, cache?.checkpoint ?? null);
+    await record(env, lease, member, evaluated, written);
     await release(env, lease, member, evaluated);
   } catch (err) {
-    await dispose(env, cache?.state);
+    await dispose(env, written?.cache.state);
     throw err;
   }
+  const cache = written?.cache ?? null;
   env.onReadyPoint?.({
     memberId: member.id,
     step: evaluated.reached,
@@ -369,6 +392,12 @@ async function evaluate(
   return { ...trained, trainSeconds, metrics };
 }
 
+/** A checkpoint this cycle wrote: the state it holds, and its bytes until it is referenced. */
+interface Written {
+  readonly cache: CachedState;
+  readonly bytes: Uint8Array;
+}
+
 /** Checkpoint stage: save a successful state and keep it in memory; drop a failed one. */
 async function checkpoint(
   env: WorkerEnv,
@@ -376,7 +405,7 @@ async function checkpoint(
   member: MemberRecord,
   state: unknown,
   segment: Segment,
-): Promise<CachedState | null> {
+): Promise<Written | null> {
   if (segment.metrics === null) {
     env.log(
       `member ${member.id} @${segment.reached}: ready point failed: ${segment.error ?? 'unknown error'}`,
@@ -385,8 +414,10 @@ async function checkpoint(
     return null;
   }
   let key: string;
+  let bytes: Uint8Array;
   try {
-    key = await env.checkpoints.put(await env.task.save(state));
+    bytes = await env.task.save(state);
+    key = await env.checkpoints.put(bytes);
   } catch (err) {
     // Not the member's fault (full disk, permissions): record nothing, give the member back at
     // its last good checkpoint, and stop this worker with the cause; `pbt resume` continues.
@@ -394,7 +425,7 @@ async function checkpoint(
     await env.store.release(lease).catch(() => undefined);
     throw new CheckpointWriteError(member.id, err);
   }
-  return { memberId: member.id, checkpoint: key, state };
+  return { cache: { memberId: member.id, checkpoint: key, state }, bytes };
 }
 
 /** Record stage: append the result and move the member on. */
@@ -403,18 +434,25 @@ async function record(
   lease: Lease,
   member: MemberRecord,
   segment: Segment,
-  checkpointKey: string | null,
+  written: Written | null,
 ): Promise<void> {
   await env.store.recordResult(lease, {
     step: segment.reached,
     metrics: segment.metrics,
     ...(segment.error !== undefined ? { error: segment.error } : {}),
     hparams: member.hparams,
-    checkpoint: checkpointKey,
+    checkpoint: written?.cache.checkpoint ?? null,
     done: finished(env, segment),
     now: env.clock(),
     trainSeconds: segment.trainSeconds,
   });
+  // A collector that read the references before this record and found the (deduplicated,
+  // older) file unreferenced may have deleted it: now that it is referenced, no collector will
+  // again, so one check here makes sure the reference points at a file.
+  if (written !== null && !(await env.checkpoints.has(written.cache.checkpoint))) {
+    env.log(`member ${member.id}: checkpoint collected before it was recorded; writing it again`);
+    await env.checkpoints.put(written.bytes);
+  }
 }
 
 /** Release stage: give the member back, or fail it for good after too many failures. */
@@ -433,6 +471,24 @@ async function release(
   } else if (!finished(env, segment)) {
     // A finished member's lease already ended with its last result.
     await store.release(lease);
+  }
+}
+
+/** Collect stage (every `everyMs`): delete checkpoints nothing retains any more. */
+async function collect(env: WorkerEnv, options: CollectOptions): Promise<void> {
+  try {
+    const report = await collectCheckpoints(
+      env.store,
+      env.checkpoints,
+      options.minAgeMs,
+      env.clock,
+    );
+    if (report.deleted > 0) {
+      env.log(`collected ${report.deleted} unreferenced checkpoints (${report.freedBytes} bytes)`);
+    }
+  } catch (err) {
+    // Disk space is not worth a ready point: try again next time.
+    env.log(`checkpoint collection failed: ${errorMessage(err)}`);
   }
 }
 
