@@ -31,7 +31,7 @@ import type {
  *   worker could garbage-collect it.
  * - Checkpoint references: a checkpoint key is referenced while it is some member's current
  *   checkpoint (which, once the member is done, is its final one) or the checkpoint of the best
- *   result (highest score) of its experiment (`referencedCheckpoints`, the documented retention
+ *   result (highest score; the earliest on a tie) of its experiment (`referencedCheckpoints`, the documented retention
  *   of docs/reliability.md); only unreferenced keys may be deleted.
  */
 export interface Store {

@@ -884,7 +884,9 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         await store.recordResult(a0, success(3, 0.5, 'a-now'));
         const b0 = await claimOrThrow(store, claimOpts('w', T0), 'b');
         await store.recordResult(b0, success(1, 0.95, 'b-best'));
-        await store.recordResult(b0, success(2, 0.2, 'b-now'));
+        // A tie keeps the earliest only: scores that plateau must not retain every checkpoint.
+        await store.recordResult(b0, success(2, 0.95, 'b-tie'));
+        await store.recordResult(b0, success(3, 0.2, 'b-now'));
         // Experiment a's best (0.9) is kept although b has a better score: retention is per experiment.
         expect(await store.referencedCheckpoints()).toEqual(
           new Set(['a-best', 'a-now', 'b-best', 'b-now']),

@@ -54,11 +54,11 @@ const MEMBER_COLUMNS = `experiment_id, id, hparams, step, score, last_failed, ch
 const RETAINED = `(
         SELECT checkpoint FROM members WHERE checkpoint IS NOT NULL
         UNION
-        SELECT r.checkpoint FROM results r
-        JOIN (SELECT experiment_id, max(score) AS best FROM results
-              WHERE checkpoint IS NOT NULL GROUP BY experiment_id) b
-          ON r.experiment_id = b.experiment_id AND r.score = b.best
-        WHERE r.checkpoint IS NOT NULL
+        SELECT (
+          SELECT r.checkpoint FROM results r
+          WHERE r.experiment_id = e.id AND r.checkpoint IS NOT NULL AND r.score IS NOT NULL
+          ORDER BY r.score DESC, r.id ASC LIMIT 1
+        ) AS checkpoint FROM experiments e
       )`;
 
 /** Re-deciding because the donor changed under us more often than this is left to a retry. */
@@ -369,7 +369,7 @@ export class PostgresStore implements Store {
   async referencedCheckpoints(): Promise<Set<string>> {
     const rows = await this.db.query<{ checkpoint: string }>(
       // Retention (Store contract): members' current checkpoints and each experiment's best result.
-      `SELECT checkpoint FROM ${RETAINED} retained`,
+      `SELECT checkpoint FROM ${RETAINED} retained WHERE checkpoint IS NOT NULL`,
     );
     return new Set(rows.map((r) => r.checkpoint));
   }

@@ -111,7 +111,7 @@ function prepareStatements(db: Database.Database) {
     ),
     referencedCheckpoints: db.prepare<[], { checkpoint: string }>(
       // Retention (Store contract): members' current checkpoints and each experiment's best result.
-      `SELECT checkpoint FROM ${RETAINED}`,
+      `SELECT checkpoint FROM ${RETAINED} WHERE checkpoint IS NOT NULL`,
     ),
   };
 }
@@ -120,11 +120,11 @@ function prepareStatements(db: Database.Database) {
 const RETAINED = `(
         SELECT checkpoint FROM members WHERE checkpoint IS NOT NULL
         UNION
-        SELECT r.checkpoint FROM results r
-        JOIN (SELECT experiment_id, max(score) AS best FROM results
-              WHERE checkpoint IS NOT NULL GROUP BY experiment_id) b
-          ON r.experiment_id = b.experiment_id AND r.score = b.best
-        WHERE r.checkpoint IS NOT NULL
+        SELECT (
+          SELECT r.checkpoint FROM results r
+          WHERE r.experiment_id = e.id AND r.checkpoint IS NOT NULL AND r.score IS NOT NULL
+          ORDER BY r.score DESC, r.id ASC LIMIT 1
+        ) AS checkpoint FROM experiments e
       )`;
 
 /**
