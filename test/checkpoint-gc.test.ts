@@ -72,7 +72,10 @@ describe('checkpoint GC never deletes what another store or experiment reference
     expect(members).toHaveLength(6);
     for (const m of members) await expect(files.get(m.checkpoint ?? '')).resolves.toBeTruthy();
     const best = results.reduce((a, b) =>
-      (b.score ?? -Infinity) > (a.score ?? -Infinity) ? b : a,
+      // The retained best result: highest score, the earliest recorded on a tie.
+      (b.score ?? -Infinity) > (a.score ?? -Infinity) || (b.score === a.score && b.id < a.id)
+        ? b
+        : a,
     );
     await expect(files.get(best.checkpoint ?? '')).resolves.toBeTruthy();
   }, 120_000);

@@ -122,7 +122,10 @@ export async function measureCheckpointDisk(input: DiskRunInput): Promise<DiskRu
     const results = await store.listResults(exp.id);
     const members = await store.listMembers(exp.id);
     const best = results.reduce((a, b) =>
-      (b.score ?? -Infinity) > (a.score ?? -Infinity) ? b : a,
+      // The retained best result: highest score, the earliest recorded on a tie.
+      (b.score ?? -Infinity) > (a.score ?? -Infinity) || (b.score === a.score && b.id < a.id)
+        ? b
+        : a,
     );
     let retainedReadable = true;
     for (const key of [...members.map((m) => m.checkpoint), best.checkpoint]) {
