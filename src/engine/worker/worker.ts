@@ -139,10 +139,6 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       try {
         const outcome = await readyPoint(env, lease, owned, cycleStart);
         cache = outcome.cache;
-        if (env.collect !== false && Date.now() - lastCollect >= env.collect.everyMs) {
-          lastCollect = Date.now();
-          await collect(env, env.collect);
-        }
         readyPoints += 1;
         if (outcome.exploited) exploits += 1;
         if (outcome.failed) failures += 1;
@@ -156,6 +152,10 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
           return summary('signal');
         }
         throw err;
+      }
+      if (env.collect !== false && Date.now() - lastCollect >= env.collect.everyMs) {
+        lastCollect = Date.now();
+        await collect(env, env.collect);
       }
     }
   } finally {
