@@ -83,7 +83,7 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
     // Before the fix the worker that loaded either file exited, the member stayed 'running'
     // under a dead lease and was re-claimed forever: bound the wait.
     const resumed = startCli(['resume', id, '--workers', '2', ...storeFlags], dir);
-    const timer = setTimeout(() => resumed.child.kill('SIGKILL'), 60_000);
+    const timer = setTimeout(() => resumed.child.kill('SIGKILL'), 150_000);
     const out = await resumed.result;
     clearTimeout(timer);
     expect(out.code).toBe(0);
@@ -130,5 +130,5 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
     expect(status.stdout).toMatch(
       new RegExp(`member ${m1?.id} @\\d+: cannot load checkpoint .*not found`),
     );
-  }, 180_000);
+  }, 300_000);
 });
