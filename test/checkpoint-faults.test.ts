@@ -68,6 +68,7 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
     const id = exp?.id ?? '';
     // The two best members: a truncation exploit never replaces their checkpoint before they
     // load it, so both damaged files are certainly read.
+    const before = (await store.listResults(id)).map((r) => `${r.memberId}@${r.step}`);
     const [m0, m1] = (await store.listMembers(id)).sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
     await store.close();
     const files = new FilesystemCheckpointStore(ckptDir);
@@ -107,6 +108,7 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
     // Nothing lost, nothing duplicated: one result per member and ready point.
     const keys = results.map((r) => `${r.memberId}@${r.step}`);
     expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toEqual(expect.arrayContaining(before));
     for (const m of members.filter((x) => x.status === 'done')) {
       expect(results.filter((r) => r.memberId === m.id)).toHaveLength(BUDGET / 4);
     }
