@@ -112,4 +112,32 @@ describe('FilesystemCheckpointStore on disk', () => {
     const key = await a.put(new TextEncoder().encode('shared'));
     expect(new TextDecoder().decode(await b.get(key))).toBe('shared');
   });
+
+  it('a namespaced store writes and collects only in its namespace; it reads pre-namespace files and other namespaces but never deletes them', async () => {
+    const legacy = new FilesystemCheckpointStore(root);
+    const oldKey = await legacy.put(new TextEncoder().encode('written by an older pbt'));
+    const a = new FilesystemCheckpointStore(root, { namespace: 'exp-a-0123456789abcdef' });
+    const b = new FilesystemCheckpointStore(root, { namespace: 'exp-b-0123456789abcdef' });
+    const aKey = await a.put(new TextEncoder().encode('a'));
+    const bKey = await b.put(new TextEncoder().encode('b'));
+    expect(a.pathOf(aKey)).toBe(
+      join(root, 'exp-a-0123456789abcdef', aKey.slice(0, 2), `${aKey}.ckpt`),
+    );
+    expect(new TextDecoder().decode(await a.get(oldKey))).toBe('written by an older pbt');
+    expect(new TextDecoder().decode(await a.get(bKey))).toBe('b');
+    expect((await a.list()).map((c) => c.key)).toEqual([aKey]);
+    const longAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const path of [legacy.pathOf(oldKey), a.pathOf(aKey), b.pathOf(bKey)]) {
+      await utimes(path, longAgo, longAgo);
+    }
+    // Nothing referenced, everything old: only a's own file goes.
+    const report = await a.gc(new Set(), 3_600_000, Date.now());
+    expect(report.deleted).toBe(1);
+    expect(await a.has(aKey)).toBe(false);
+    expect(await b.has(bKey)).toBe(true);
+    expect(await legacy.has(oldKey)).toBe(true);
+    expect(() => new FilesystemCheckpointStore(root, { namespace: '../escape' })).toThrow(
+      /namespace/,
+    );
+  });
 });

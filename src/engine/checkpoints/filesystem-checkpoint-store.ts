@@ -31,9 +31,22 @@ export function assertCheckpointKey(key: string): void {
   }
 }
 
+/** A namespace is one directory name, never a shard name (two hex digits) nor a path. */
+const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{2,127}$/;
+
+export interface FilesystemCheckpointStoreOptions {
+  /**
+   * Write, list and collect only under `<root>/<namespace>/` (one per experiment, see
+   * checkpointNamespace): a collector then never even sees another experiment's or another
+   * store's files. Reads also find a key in the root's own (pre-namespace) shards and in other
+   * namespaces, which is safe: a key is the hash of its bytes, and every read verifies it.
+   */
+  readonly namespace?: string;
+}
+
 /**
- * Checkpoints as files: `<root>/<key[0..2]>/<key>.ckpt`, where key = sha256(bytes). Two-character
- * shard directories keep directories small with many checkpoints.
+ * Checkpoints as files: `<root>[/<namespace>]/<key[0..2]>/<key>.ckpt`, where key = sha256(bytes).
+ * Two-character shard directories keep directories small with many checkpoints.
  *
  * Several processes (workers on one machine, or on several machines sharing a network file
  * system with atomic rename) may use the same root at once: writes go to a uniquely named temp
@@ -43,23 +56,51 @@ export function assertCheckpointKey(key: string): void {
  */
 export class FilesystemCheckpointStore implements CheckpointStore {
   readonly root: string;
+  /** Where this store writes: the root, or its namespace directory. */
+  readonly dir: string;
 
-  constructor(root: string) {
+  constructor(root: string, options: FilesystemCheckpointStoreOptions = {}) {
     this.root = root;
-    mkdirSync(root, { recursive: true });
+    const { namespace } = options;
+    if (namespace !== undefined && !NAMESPACE_PATTERN.test(namespace)) {
+      throw new PbtError(
+        'INVALID_CHECKPOINT_NAMESPACE',
+        `invalid checkpoint namespace ${JSON.stringify(namespace.slice(0, 80))}: expected 3-128 letters, digits, '.', '_' or '-'`,
+      );
+    }
+    this.dir = namespace === undefined ? root : join(root, namespace);
+    mkdirSync(this.dir, { recursive: true });
   }
 
-  /** Where the checkpoint with this key lives (whether or not it exists). */
+  /** Where this store writes the checkpoint with this key (whether or not it exists). */
   pathOf(key: string): string {
     assertCheckpointKey(key);
-    return join(this.root, key.slice(0, 2), `${key}${CHECKPOINT_SUFFIX}`);
+    return join(this.dir, key.slice(0, 2), `${key}${CHECKPOINT_SUFFIX}`);
+  }
+
+  /**
+   * The file holding `key`, or null: this store's own path first, then the root's own shards
+   * (checkpoints written before namespaces), then any namespace under the root.
+   */
+  async locate(key: string): Promise<string | null> {
+    const own = this.pathOf(key);
+    if ((await statOrNull(own)) !== null) return own;
+    const name = join(key.slice(0, 2), `${key}${CHECKPOINT_SUFFIX}`);
+    const places = [this.root];
+    for (const entry of await readdirOrEmpty(this.root)) {
+      if (NAMESPACE_PATTERN.test(entry)) places.push(join(this.root, entry));
+    }
+    for (const place of places) {
+      const path = join(place, name);
+      if (path !== own && (await statOrNull(path)) !== null) return path;
+    }
+    return null;
   }
 
   async put(bytes: Uint8Array): Promise<string> {
     const key = checkpointKey(bytes);
     const path = this.pathOf(key);
-    const existing = await statOrNull(path);
-    if (existing !== null && existing.size === bytes.byteLength) {
+    if (await this.holdsIntact(path, key)) {
       // Already stored. Refresh the mtime: the caller is about to reference this key, and gc
       // must treat it as just written rather than as an old orphan.
       const now = new Date();
@@ -67,9 +108,9 @@ export class FilesystemCheckpointStore implements CheckpointStore {
       if ((await statOrNull(path)) !== null) return key;
       // Deleted by a concurrent gc between the two calls: fall through and write it again.
     }
-    // A size mismatch means a damaged file (e.g. a crash on a file system without atomic
-    // rename): overwrite it with the correct bytes.
-    const dir = join(this.root, key.slice(0, 2));
+    // Missing, or damaged (bit rot, a crash on a file system without atomic rename, a bad
+    // copy — even one of the right size): write the correct bytes over it.
+    const dir = join(this.dir, key.slice(0, 2));
     await mkdir(dir, { recursive: true });
     const temp = join(dir, `${key}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
     try {
@@ -89,10 +130,21 @@ export class FilesystemCheckpointStore implements CheckpointStore {
     return key;
   }
 
+  /** True when `path` exists and its bytes hash to `key` (reading it costs one pass over it). */
+  private async holdsIntact(path: string, key: string): Promise<boolean> {
+    try {
+      return checkpointKey(await readFile(path)) === key;
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw err;
+    }
+  }
+
   async get(key: string): Promise<Uint8Array> {
-    const path = this.pathOf(key);
+    const path = await this.locate(key);
     let buf: Buffer;
     try {
+      if (path === null) throw new NotFoundError(`checkpoint ${key}`);
       buf = await readFile(path);
     } catch (err) {
       if (isMissing(err)) throw new NotFoundError(`checkpoint ${key}`);
@@ -103,7 +155,7 @@ export class FilesystemCheckpointStore implements CheckpointStore {
   }
 
   async has(key: string): Promise<boolean> {
-    return (await statOrNull(this.pathOf(key))) !== null;
+    return (await this.locate(key)) !== null;
   }
 
   /** Removes the checkpoint; deleting a key that is not there is not an error. */
@@ -122,22 +174,28 @@ export class FilesystemCheckpointStore implements CheckpointStore {
   }
 
   /**
-   * Deletes checkpoints that are not in `referenced` and are at least `minAgeMs` old at `now`
-   * (by file mtime), and temp files of interrupted writes of the same age. Young files are
-   * kept: a checkpoint just written may not be referenced in the store yet, and a young temp
-   * file may belong to a write in progress.
+   * Deletes the checkpoints under this store's directory that are not in `referenced` and were
+   * last written at least `minAgeMs` before `now`, and temp files of interrupted writes of the
+   * same age. Young files are kept: a checkpoint just written may not be referenced yet, and a
+   * young temp file may belong to a write in progress.
+   *
+   * Take `now` before reading `referenced`. A `put` of a key that already exists refreshes its
+   * mtime, so a key someone started to use after `referenced` was read has a newer mtime: each
+   * candidate is first renamed aside, its mtime checked again, and put back if it was refreshed
+   * (a `put` that finds it gone writes it anew). Content addressing makes both orders harmless.
    */
   async gc(
     referenced: ReadonlySet<string>,
     minAgeMs: number,
     now: number,
   ): Promise<FilesystemGcReport> {
+    const cutoff = now - minAgeMs;
     let deleted = 0;
     let kept = 0;
     let freedBytes = 0;
     let tempFilesDeleted = 0;
     for (const entry of await this.scan()) {
-      const oldEnough = now - entry.mtime >= minAgeMs;
+      const oldEnough = entry.mtime <= cutoff;
       if (entry.kind === 'temp') {
         if (oldEnough && (await removeIfPresent(entry.path))) {
           tempFilesDeleted++;
@@ -145,9 +203,11 @@ export class FilesystemCheckpointStore implements CheckpointStore {
         }
       } else if (referenced.has(entry.key) || !oldEnough) {
         kept++;
-      } else if (await removeIfPresent(entry.path)) {
+      } else if (await removeUnlessRefreshed(entry.path, cutoff)) {
         deleted++;
         freedBytes += entry.size;
+      } else {
+        kept++;
       }
     }
     return { deleted, kept, freedBytes, tempFilesDeleted };
@@ -155,9 +215,9 @@ export class FilesystemCheckpointStore implements CheckpointStore {
 
   private async scan(): Promise<ScanEntry[]> {
     const out: ScanEntry[] = [];
-    for (const shard of await readdirOrEmpty(this.root)) {
+    for (const shard of await readdirOrEmpty(this.dir)) {
       if (!SHARD_PATTERN.test(shard)) continue;
-      const dir = join(this.root, shard);
+      const dir = join(this.dir, shard);
       for (const name of await readdirOrEmpty(dir)) {
         let kind: ScanEntry['kind'];
         let key: string;
@@ -224,6 +284,28 @@ async function removeIfPresent(path: string): Promise<boolean> {
     if (isMissing(err)) return false;
     throw err;
   }
+}
+
+/**
+ * Remove a checkpoint file unless its mtime moved past `cutoff` (a concurrent `put` of the same
+ * bytes refreshed it): rename it aside atomically, look again, then delete or put it back.
+ * True when this call removed it.
+ */
+async function removeUnlessRefreshed(path: string, cutoff: number): Promise<boolean> {
+  const aside = `${path}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
+  const info = await statOrNull(aside);
+  if (info !== null && info.mtimeMs > cutoff) {
+    await rename(aside, path);
+    return false;
+  }
+  await rm(aside, { force: true });
+  return true;
 }
 
 /** Persist the rename itself; some platforms cannot open directories, which is fine to skip. */

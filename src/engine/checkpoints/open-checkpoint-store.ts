@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigError } from '../core/errors.js';
 import { isPostgresUrl, redactPassword } from '../store/postgres/connection.js';
 import type { CheckpointStore } from './checkpoint-store.js';
@@ -19,13 +20,45 @@ export function isDatabaseCheckpoints(spec: string): boolean {
  *   population store at `storeUrl` (each host reaches it through its own `--store` URL);
  * - a `postgres://…` URL: that database (and `?schema=`), e.g. a separate server for blobs.
  */
-export function openCheckpointStore(spec: string, storeUrl?: string): CheckpointStore {
+export function openCheckpointStore(
+  spec: string,
+  storeUrl?: string,
+  experiment?: ExperimentIdentity,
+): CheckpointStore {
   const trimmed = spec.trim();
   if (trimmed.toLowerCase() === IN_STORE_DATABASE) {
+    // The store's own schema: every experiment that can reference a key is in this store.
     return new PostgresCheckpointStore(storeDatabase(storeUrl));
   }
-  if (isPostgresUrl(trimmed)) return new PostgresCheckpointStore(trimmed);
-  return new FilesystemCheckpointStore(spec);
+  // A separate database may be shared by several stores, whose references no one sees at
+  // once: never collect there.
+  if (isPostgresUrl(trimmed)) return new PostgresCheckpointStore(trimmed, { collect: false });
+  return new FilesystemCheckpointStore(
+    spec,
+    experiment ? { namespace: checkpointNamespace(experiment) } : {},
+  );
+}
+
+/** What tells an experiment apart from any other, in this store or another. */
+export interface ExperimentIdentity {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly seed: number;
+}
+
+/**
+ * The directory of an experiment's checkpoints under a shared checkpoint root: its id (made
+ * safe for a path) and a hash of id, creation time and seed, so two stores with an experiment
+ * of the same name still get two directories. Collection then only ever looks at files of the
+ * experiment, whose references its store knows.
+ */
+export function checkpointNamespace(experiment: ExperimentIdentity): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify([experiment.id, experiment.createdAt, experiment.seed]))
+    .digest('hex')
+    .slice(0, 16);
+  const readable = experiment.id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return `${readable}-${hash}`;
 }
 
 /** Throws a ConfigError unless `spec` can be opened next to the store at `storeUrl`. */

@@ -58,7 +58,8 @@ export async function findExperiment(
 /**
  * The checkpoint store an experiment was created with: a directory, `postgres` (the store's own
  * database, reached through `storeUrl`, by default the URL the experiment was created with) or
- * a postgres:// URL. See openCheckpointStore.
+ * a postgres:// URL. See openCheckpointStore. In a directory, the experiment writes (and collects)
+ * only under its own namespace.
  */
 export function checkpointsOf(
   experiment: ExperimentRecord,
@@ -70,5 +71,6 @@ export function checkpointsOf(
   return openCheckpointStore(
     override ?? withPasswordFrom(config.checkpoints, storeUrl),
     storeUrl ?? config.store,
+    experiment,
   );
 }

@@ -32,6 +32,8 @@ const EXIT_STATUS_OF: Readonly<Record<ErrorCode, ExitStatus>> = {
   CHECKPOINT_MISMATCH: EXIT.failure,
   CHECKPOINT_UNSUPPORTED: EXIT.failure,
   INVALID_CHECKPOINT_KEY: EXIT.failure,
+  INVALID_CHECKPOINT_NAMESPACE: EXIT.failure,
+  CHECKPOINT_WRITE: EXIT.failure,
   HPARAM: EXIT.failure,
   NON_FINITE: EXIT.failure,
   TRAIN: EXIT.failure,

@@ -5,6 +5,7 @@ import { parseExperimentConfig } from '../config/experiment-config.js';
 import type { Store } from '../store/store.js';
 import { launchWorkers } from '../worker/launcher.js';
 import { IN_STORE_DATABASE } from '../checkpoints/open-checkpoint-store.js';
+import { collectCheckpoints } from '../checkpoints/collect.js';
 import { checkpointsOf } from './context.js';
 import { formatDuration, formatScore, ProgressDisplay, progressOf } from './progress.js';
 
@@ -79,10 +80,9 @@ export async function runWithLocalWorkers(
   const seconds = (Date.now() - started) / 1000;
   const p = progressOf(members, config.budget.steps);
   if (finished) {
-    const gc = await checkpointsOf(experiment, undefined, storeUrl).gc(
-      await store.referencedCheckpoints(),
-      60_000,
-      Date.now(),
+    const checkpoints = checkpointsOf(experiment, undefined, storeUrl);
+    const gc = await collectCheckpoints(store, checkpoints, 60_000).finally(() =>
+      checkpoints.close?.(),
     );
     log(
       `done in ${formatDuration(seconds)}: best member ${p.bestMember ?? '—'} score ${formatScore(p.bestScore)}` +

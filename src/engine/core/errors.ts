@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'CHECKPOINT_MISMATCH'
   | 'CHECKPOINT_UNSUPPORTED'
   | 'INVALID_CHECKPOINT_KEY'
+  | 'INVALID_CHECKPOINT_NAMESPACE'
+  | 'CHECKPOINT_WRITE'
   // training and workloads
   | 'HPARAM'
   | 'NON_FINITE'
@@ -88,6 +90,28 @@ export class CheckpointCorruptError extends PbtError {
     super(
       'CHECKPOINT_CORRUPT',
       `checkpoint ${key} is corrupt: its content does not match its hash`,
+    );
+  }
+}
+
+/**
+ * A checkpoint could not be written (e.g. ENOSPC, EACCES). Nothing was recorded for the ready
+ * point and the member was released, so no result is lost: fix the cause, then `pbt resume`.
+ */
+export class CheckpointWriteError extends PbtError {
+  constructor(
+    readonly memberId: number,
+    cause: unknown,
+  ) {
+    const code = (cause as NodeJS.ErrnoException | null)?.code;
+    const hint =
+      code === 'ENOSPC' || code === 'EDQUOT'
+        ? 'the checkpoint storage is full: free space (or move --checkpoints), then continue with `pbt resume`'
+        : 'fix the checkpoint storage, then continue with `pbt resume`';
+    super(
+      'CHECKPOINT_WRITE',
+      `cannot write the checkpoint of member ${memberId}: ${cause instanceof Error ? cause.message : String(cause)}; ${hint}`,
+      { cause },
     );
   }
 }

@@ -30,7 +30,9 @@ import type {
  *   transaction: the donor's checkpoint becomes referenced by the member before any other
  *   worker could garbage-collect it.
  * - Checkpoint references: a checkpoint key is referenced while it is some member's current
- *   checkpoint (`referencedCheckpoints`); only unreferenced keys may be deleted.
+ *   checkpoint (which, once the member is done, is its final one) or the checkpoint of the best
+ *   result (highest score; the earliest on a tie) of its experiment (`referencedCheckpoints`, the documented retention
+ *   of docs/reliability.md); only unreferenced keys may be deleted.
  */
 export interface Store {
   /** Members start 'pending' at step 0 with token 0. A taken id throws PbtError 'EXISTS'. */
@@ -92,7 +94,10 @@ export interface Store {
   listResults(experimentId: string): Promise<ResultRecord[]>;
   /** Every lineage event of an experiment, in the order they happened. */
   listLineage(experimentId: string): Promise<LineageEvent[]>;
-  /** Checkpoint keys that are some member's current checkpoint, over all experiments. */
+  /**
+   * Checkpoint keys to keep, over all experiments: every member's current checkpoint and each
+   * experiment's best result's checkpoint (see the contract above).
+   */
   referencedCheckpoints(): Promise<Set<string>>;
 
   close(): Promise<void>;

@@ -89,6 +89,14 @@ export function describeCheckpointStoreConformance(
       await expect(store.get(key)).rejects.toBeInstanceOf(CheckpointCorruptError);
     });
 
+    it('a put of bytes whose stored copy is corrupt (same size) replaces the copy', async () => {
+      const bytes = patternBytes(4096, 3);
+      const key = await store.put(bytes);
+      await h.corrupt(key);
+      expect(await store.put(bytes)).toBe(key);
+      expect(sha256(await store.get(key))).toBe(key);
+    });
+
     it('reports a missing key as NotFoundError and has() false; deleting it is not an error', async () => {
       const missing = sha256(bytesOf('never stored'));
       expect(await store.has(missing)).toBe(false);

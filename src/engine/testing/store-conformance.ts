@@ -904,6 +904,25 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         await store.recordResult(b0, success(1, 0.1, 'shared'));
         expect(await (await open()).referencedCheckpoints()).toEqual(new Set(['kept', 'shared']));
       });
+
+      it("retains each experiment's best result's checkpoint after its member moved on", async () => {
+        const store = await open();
+        await create(store, 'a', 2);
+        await create(store, 'b', 1);
+        const a0 = await claimOrThrow(store, claimOpts('w', T0, { preferMember: 0 }), 'a');
+        await store.recordResult(a0, success(1, 0.1, 'a-worse'));
+        await store.recordResult(a0, success(2, 0.9, 'a-best'));
+        await store.recordResult(a0, success(3, 0.5, 'a-now'));
+        const b0 = await claimOrThrow(store, claimOpts('w', T0), 'b');
+        await store.recordResult(b0, success(1, 0.95, 'b-best'));
+        // A tie keeps the earliest only: scores that plateau must not retain every checkpoint.
+        await store.recordResult(b0, success(2, 0.95, 'b-tie'));
+        await store.recordResult(b0, success(3, 0.2, 'b-now'));
+        // Experiment a's best (0.9) is kept although b has a better score: retention is per experiment.
+        expect(await store.referencedCheckpoints()).toEqual(
+          new Set(['a-best', 'a-now', 'b-best', 'b-now']),
+        );
+      });
     });
   });
 }

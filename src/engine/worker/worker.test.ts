@@ -1,7 +1,9 @@
 import { mkdtempSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { FilesystemCheckpointStore } from '../checkpoints/filesystem-checkpoint-store.js';
 import { createExperiment } from '../setup/create-experiment.js';
 import { prepareExperiment, type PreparedExperiment } from '../setup/prepare-experiment.js';
@@ -141,7 +143,7 @@ describe('runWorker', () => {
     const summary = await runWorker({ ...options, task: savingFails });
     expect(summary.stoppedBy).toBe('finished');
     const errors = (await store.listResults(id)).flatMap((r) => (r.error ? [r.error] : []));
-    expect(errors).toContain('process crashed on start');
+    expect(errors).toContain('cannot create the member: process crashed on start');
     expect(errors).toContain('saving the checkpoint failed: no checkpoint file written');
     expect(released).toBe(1);
     // Member 0 never had a checkpoint to recover from, so it failed after maxFailures; the others finished.
@@ -175,6 +177,86 @@ describe('runWorker', () => {
     expect(logs.filter((l) => l.includes('lease lost'))).toEqual([]);
     // Without the heartbeat the workers take the member from each other forever.
   }, 20_000);
+  it('a corrupted or deleted checkpoint fails one ready point and the member is recovered from a donor', async () => {
+    const { store, id, options } = await setUp({
+      budget: { steps: 40 },
+      population: 3,
+      initialHparams: [],
+    });
+    const ckpt = options.checkpoints as FilesystemCheckpointStore;
+    // Stop after 6 ready points (2 per member), then damage two members' current checkpoints.
+    const controller = new AbortController();
+    let seen = 0;
+    await runWorker({
+      ...options,
+      signal: controller.signal,
+      onReadyPoint: () => {
+        if (++seen === 6) controller.abort();
+      },
+    });
+    const [m0, m1] = await store.listMembers(id);
+    const corrupt = m0?.checkpoint ?? '';
+    const deleted = m1?.checkpoint ?? '';
+    const bytes = await readFile(ckpt.pathOf(corrupt));
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await writeFile(ckpt.pathOf(corrupt), bytes);
+    await rm(ckpt.pathOf(deleted));
+    await store.setExperimentStatus(id, 'running');
+
+    // A fresh worker holds no state in memory: it must read both checkpoints.
+    const summary = await runWorker(options);
+    expect(summary.stoppedBy).toBe('finished');
+    const failed = (await store.listResults(id)).filter((r) => r.score === null);
+    expect(failed.map((r) => r.memberId).sort()).toEqual([0, 1]);
+    expect(failed.find((r) => r.memberId === 0)?.error).toMatch(/corrupt/);
+    expect(failed.find((r) => r.memberId === 1)?.error).toMatch(/not found/);
+    const lineage = await store.listLineage(id);
+    for (const f of failed) {
+      const recovery = lineage.find((e) => e.memberId === f.memberId && e.step === f.step);
+      expect(recovery?.operations[0]).toBe('recovered from a failed ready point');
+    }
+    expect((await store.listMembers(id)).every((m) => m.status === 'done' && m.step === 40)).toBe(
+      true,
+    );
+  });
+
+  it('a full disk (ENOSPC on checkpoint put) records nothing, releases the member and stops the worker with the cause', async () => {
+    const { store, id, options } = await setUp({ budget: { steps: 40 }, population: 2 });
+    const real = options.checkpoints;
+    let puts = 0;
+    // Simulated write error: the 5th put fails as a full file system does.
+    const full: CheckpointStore = {
+      ...real,
+      get: (key) => real.get(key),
+      has: (key) => real.has(key),
+      delete: (key) => real.delete(key),
+      list: () => real.list(),
+      gc: (...args) => real.gc(...args),
+      put: async (bytes) => {
+        if (++puts === 5) {
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+            code: 'ENOSPC',
+          });
+        }
+        return real.put(bytes);
+      },
+    };
+    await expect(runWorker({ ...options, checkpoints: full })).rejects.toThrow(
+      /cannot write the checkpoint of member \d: ENOSPC.*free space.*pbt resume/,
+    );
+    const results = await store.listResults(id);
+    expect(results).toHaveLength(4);
+    expect(results.every((r) => r.score !== null)).toBe(true);
+    const members = await store.listMembers(id);
+    expect(members.every((m) => m.status === 'pending' && m.leaseOwner === null)).toBe(true);
+    // Every referenced checkpoint is readable; resuming with space finishes the run.
+    for (const m of members)
+      if (m.checkpoint) await expect(real.get(m.checkpoint)).resolves.toBeTruthy();
+    expect((await runWorker(options)).stoppedBy).toBe('finished');
+    const keys = (await store.listResults(id)).map((r) => `${r.memberId}@${r.step}`);
+    expect(new Set(keys).size).toBe(20);
+    expect(keys).toHaveLength(20);
+  });
 
   it('marks a member failed after maxFailures consecutive failures and finishes the others', async () => {
     const { store, id, options } = await setUp({

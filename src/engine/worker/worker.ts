@@ -1,21 +1,23 @@
 import { hostname } from 'node:os';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { collectCheckpoints } from '../checkpoints/collect.js';
 import type { ExperimentConfig } from '../config/experiment-config.js';
-import { LeaseLostError } from '../core/errors.js';
+import { CheckpointWriteError, LeaseLostError } from '../core/errors.js';
 import { createRng, hashSeed } from '../core/rng.js';
 import type { SearchSpace } from '../core/space-types.js';
-import type { Metrics } from '../core/types.js';
+import type { Hparams, Metrics } from '../core/types.js';
 import type { ReadyConfig } from '../strategies/config-types.js';
 import { decide } from '../strategies/decide.js';
 import { segmentSteps } from '../strategies/ready.js';
 import type { Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
+import { ashaSettingsOf } from '../setup/prepare-experiment.js';
+import { nextRung, type AshaSettings } from '../strategies/asha.js';
+import { applyAshaDecision } from './asha-decision.js';
+import { nextScheduleChange, scheduledHparams } from './replay-schedule.js';
+import { sleep } from './sleep.js';
 import { StopRequested } from './stop-requested.js';
 import { trainSegment } from './train-segment.js';
-import { applyAshaDecision } from './asha-decision.js';
-import { nextRung } from '../strategies/asha.js';
-import { ashaSettingsOf } from '../setup/prepare-experiment.js';
-import { nextScheduleChange, scheduledHparams } from './replay-schedule.js';
 
 /** Everything a worker needs; the CLI builds it from the stored experiment config. */
 export interface WorkerOptions {
@@ -35,7 +37,20 @@ export interface WorkerOptions {
   readonly signal?: AbortSignal;
   /** Observe timings (benchmarks). */
   readonly onReadyPoint?: (timing: ReadyPointTiming) => void;
+  /**
+   * Collect unreferenced checkpoints while running (docs/reliability.md), at most once per
+   * `everyMs`, deleting only files at least `minAgeMs` old; false: never. Default: every 30 s,
+   * files older than 2 min.
+   */
+  readonly collect?: CollectOptions | false;
 }
+
+export interface CollectOptions {
+  readonly everyMs: number;
+  readonly minAgeMs: number;
+}
+
+const DEFAULT_COLLECT: CollectOptions = { everyMs: 30_000, minAgeMs: 120_000 };
 
 export interface ReadyPointTiming {
   readonly memberId: number;
@@ -60,72 +75,83 @@ interface CachedState {
   readonly state: unknown;
 }
 
+/** What every stage reads: the options with their defaults filled in. Never mutated. */
+interface WorkerEnv extends WorkerOptions {
+  readonly clock: () => number;
+  readonly log: (message: string) => void;
+  readonly workerId: string;
+  readonly leaseMs: number;
+  readonly pollMs: number;
+  readonly collect: CollectOptions | false;
+  /** ASHA's rungs when the method is ASHA. */
+  readonly asha: AshaSettings | null;
+}
+
+/** What one ready point did, for the summary and the member state kept for the next one. */
+interface CycleOutcome {
+  readonly exploited: boolean;
+  readonly failed: boolean;
+  readonly cache: CachedState | null;
+  /** ASHA: the member waits at its rung; it was released unchanged and no ready point ran. */
+  readonly waited?: boolean;
+}
+
+type ClaimOutcome =
+  | { readonly kind: 'lease'; readonly lease: Lease }
+  | { readonly kind: 'wait' }
+  | { readonly kind: 'stop'; readonly stoppedBy: WorkerSummary['stoppedBy'] };
+
 /**
  * The worker loop: claim the least-advanced member, apply the decision due from its last ready
- * point (exploit/explore, atomically in the store), train to its next ready point, evaluate,
- * checkpoint, record, release — until every member has spent its budget. No central scheduler:
- * each worker decides for the member it holds, as in the paper.
+ * point (exploit/explore, atomically in the store), restore its state, train to its next ready
+ * point, evaluate, checkpoint, record, release — until every member has spent its budget. No
+ * central scheduler: each worker decides for the member it holds, as in the paper.
  */
 export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
-  const { store, checkpoints, experimentId, config, task, space } = opts;
-  const clock = opts.clock ?? Date.now;
-  const log = opts.log ?? ((): void => undefined);
-  const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
-  const leaseMs = config.leaseSeconds * 1000;
-  const pollMs = opts.pollMs ?? 200;
-  // Held in an object: the cycle function below replaces it, which flow analysis cannot see.
-  const held: { cache: CachedState | null } = { cache: null };
+  const env: WorkerEnv = {
+    ...opts,
+    clock: opts.clock ?? Date.now,
+    log: opts.log ?? ((): void => undefined),
+    workerId: opts.workerId ?? `${hostname()}:${process.pid}`,
+    leaseMs: opts.config.leaseSeconds * 1000,
+    pollMs: opts.pollMs ?? 200,
+    collect: opts.collect ?? DEFAULT_COLLECT,
+    asha: opts.config.method === 'asha' ? ashaSettingsOf(opts.config) : null,
+  };
+  // ASHA: members this worker found waiting at a rung; skipped until a claim finds nothing else.
+  const waiting = new Set<number>();
+  // Wall-clock, not env.clock: collection compares against file modification times.
+  let lastCollect = Date.now();
+  let cache: CachedState | null = null;
   let readyPoints = 0;
   let exploits = 0;
   let failures = 0;
-  // ASHA: members this worker found waiting at a rung; skipped until a claim finds nothing else.
-  const waiting = new Set<number>();
-  const asha = config.method === 'asha' ? ashaSettingsOf(config) : null;
-
-  const disposeCache = async (): Promise<void> => {
-    if (held.cache) await task.dispose?.(held.cache.state);
-    held.cache = null;
-  };
+  const summary = (stoppedBy: WorkerSummary['stoppedBy']): WorkerSummary => ({
+    readyPoints,
+    exploits,
+    failures,
+    stoppedBy,
+  });
 
   try {
     for (;;) {
-      if (opts.signal?.aborted) return { readyPoints, exploits, failures, stoppedBy: 'signal' };
+      if (env.signal?.aborted) return summary('signal');
       const cycleStart = performance.now();
-      const experiment = await store.getExperiment(experimentId);
-      if (experiment?.status !== 'running') {
-        return {
-          readyPoints,
-          exploits,
-          failures,
-          stoppedBy: experiment?.status === 'done' ? 'finished' : 'experiment-stopped',
-        };
-      }
-      const claimOpts = {
-        workerId,
-        leaseMs,
-        now: clock(),
-        barrier: config.mode === 'sync',
-        ...(held.cache ? { preferMember: held.cache.memberId } : {}),
-        ...(waiting.size > 0 ? { exclude: [...waiting] } : {}),
-      };
-      const lease = await store.claimMember(experimentId, claimOpts);
-      if (!lease && waiting.size > 0) {
+      const claimed = await claim(env, cache?.memberId, waiting);
+      if (claimed.kind === 'stop') return summary(claimed.stoppedBy);
+      if (claimed.kind === 'wait') {
         waiting.clear();
-        await sleep(pollMs, opts.signal);
+        await sleep(env.pollMs, env.signal);
         continue;
       }
-      if (!lease) {
-        const members = await store.listMembers(experimentId);
-        if (members.every((m) => m.status === 'done' || m.status === 'failed')) {
-          await store.setExperimentStatus(experimentId, 'done');
-          return { readyPoints, exploits, failures, stoppedBy: 'finished' };
-        }
-        await sleep(pollMs, opts.signal);
-        continue;
-      }
+      const { lease } = claimed;
+      // The cycle owns the cached state from here on: it reuses or disposes it on every path.
+      const owned = cache;
+      cache = null;
       try {
-        const outcome = await runCycle(lease, cycleStart);
-        if (outcome.waited) {
+        const outcome = await readyPoint(env, lease, owned, cycleStart);
+        cache = outcome.cache;
+        if (outcome.waited === true) {
           waiting.add(lease.memberId);
           continue;
         }
@@ -135,242 +161,467 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         if (outcome.failed) failures += 1;
       } catch (err) {
         if (err instanceof LeaseLostError) {
-          log(`member ${lease.memberId}: lease lost to another worker; dropping its state`);
-          await disposeCache();
+          env.log(`member ${lease.memberId}: lease lost to another worker; dropping its state`);
           continue;
         }
         if (err instanceof StopRequested) {
-          await store.release(lease).catch(() => undefined);
-          return { readyPoints, exploits, failures, stoppedBy: 'signal' };
+          await env.store.release(lease).catch(() => undefined);
+          return summary('signal');
         }
         throw err;
+      }
+      if (env.collect !== false && Date.now() - lastCollect >= env.collect.everyMs) {
+        lastCollect = Date.now();
+        await collect(env, env.collect);
       }
     }
   } finally {
-    await disposeCache();
-    await task.release?.();
+    await dispose(env, cache?.state);
+    await env.task.release?.();
   }
+}
 
-  /** One claim → ready point → release cycle. */
-  async function runCycle(
-    lease: Lease,
-    cycleStart: number,
-  ): Promise<{ exploited: boolean; failed: boolean; waited?: boolean }> {
-    let member: MemberRecord = lease.member;
-    let exploited = false;
-    if (member.decisionDue && asha) {
-      const outcome = await applyAshaDecision(store, lease, clock(), asha);
-      if (outcome.kind === 'waiting') return { exploited: false, failed: false, waited: true };
-      if (outcome.kind !== 'promoted') {
-        log(`member ${member.id}: ${outcome.kind} at step ${member.step}: ${outcome.reason}`);
-        return { exploited: false, failed: outcome.kind === 'stopped' };
-      }
-      member = outcome.member;
-    } else if (member.decisionDue) {
-      const rng = createRng(opts.seed, 'decide', member.id, member.step, member.token);
-      const applied = await store.applyDecision(lease, clock(), (self, population) =>
-        decide(
-          self,
-          population,
-          {
-            exploit: config.exploit,
-            explore: config.explore,
-            ready: readyConfig(config),
-            custom: task.explore,
-          },
-          space,
-          rng,
-        ),
-      );
-      member = applied.member;
-      const d = applied.decision;
-      if (d.kind === 'stop' || d.kind === 'retire') {
-        log(`member ${member.id}: ${d.kind} at step ${member.step}: ${d.reason}`);
-        return { exploited: false, failed: d.kind === 'stop' };
-      }
-      if (d.kind === 'exploit') {
-        exploited = true;
-        log(
-          `member ${member.id} @${member.step}: exploit member ${d.donor}; ${d.operations.join(', ') || 'no change'}`,
-        );
-      }
-    }
-
-    const ctx = contextFor(member);
-    // A replay follows its schedule; everyone else trains with the member's hyperparameters.
-    const hparams = config.schedule
-      ? scheduledHparams(config.schedule, member.step)
-      : member.hparams;
-    let state: unknown;
-    let hasState = false;
-    const reuse =
-      held.cache !== null &&
-      member.checkpoint !== null &&
-      held.cache.checkpoint === member.checkpoint;
-    if (reuse) {
-      state = held.cache?.state;
-      hasState = true;
-      held.cache = null;
-    } else {
-      await disposeCache();
-    }
-    // Fetched outside the try below: a checkpoint the store cannot produce is not the task's fault.
-    const saved =
-      hasState || member.checkpoint === null ? null : await checkpoints.get(member.checkpoint);
-
-    const budget = config.budget.steps;
-    // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
-    const target = Math.min(
-      asha
-        ? nextRung(member.step, asha.rungs)
-        : member.step +
-            segmentSteps(
-              readyConfig(config),
-              member.step,
-              budget,
-              Math.max(1, budget - member.step),
-            ),
-      config.schedule ? nextScheduleChange(config.schedule, member.step, budget) : budget,
-    );
-    let metrics: Metrics | null = null;
-    let error: string | undefined;
-    let reached = member.step;
-    let trainSeconds = 0;
-    try {
-      // Inside the try: a task that cannot build or restore a member (e.g. a trainable process
-      // that crashes on start) fails this ready point instead of the worker.
-      if (!hasState) {
-        // Building a member may take longer than a lease (a trainable process importing torch
-        // and loading its data): keep the lease alive meanwhile.
-        const beat = heartbeatWhile(lease);
-        try {
-          state =
-            saved === null ? await task.create(hparams, ctx) : await task.load(saved, hparams, ctx);
-          hasState = true;
-        } finally {
-          beat.stop();
-        }
-        if (beat.failure() !== null) throw beat.failure();
-      }
-      const seg = await trainSegment({
-        task,
-        state,
-        hparams,
-        ctx,
-        fromStep: member.step,
-        target,
-        heartbeat: (now) => store.heartbeat(lease, leaseMs, now),
-        leaseMs,
-        clock,
-        ...(config.ready.unit === 'seconds' ? { seconds: config.ready.every } : {}),
-        ...(opts.signal ? { signal: opts.signal } : {}),
-      });
-      reached = seg.step;
-      const evalStart = performance.now();
-      metrics = await task.evaluate(state, contextFor({ ...member, step: reached }));
-      trainSeconds = seg.trainSeconds + (performance.now() - evalStart) / 1000;
-      const bad = Object.entries(metrics).find(
-        ([, v]) => typeof v !== 'number' || !Number.isFinite(v),
-      );
-      if (bad) {
-        error = `${bad[0] === 'score' ? 'score' : `metric "${bad[0]}"`} is not a finite number (${String(bad[1])})`;
-        metrics = null;
-      }
-    } catch (err) {
-      if (err instanceof StopRequested || err instanceof LeaseLostError) {
-        if (hasState) await task.dispose?.(state);
-        throw err;
-      }
-      error = err instanceof Error ? err.message : String(err);
-      reached = Math.max(reached, target);
-    }
-
-    let checkpoint: string | null = null;
-    if (metrics !== null) {
-      let bytes: Uint8Array | null = null;
-      try {
-        bytes = await task.save(state);
-      } catch (err) {
-        // A task that cannot save (a trainable that wrote no file) fails the ready point; a
-        // checkpoint store that cannot write stays the worker's problem (below, not caught).
-        error = `saving the checkpoint failed: ${err instanceof Error ? err.message : String(err)}`;
-        metrics = null;
-      }
-      if (bytes !== null) checkpoint = await checkpoints.put(bytes);
-    }
-    const failed = metrics === null;
-    if (!failed && checkpoint !== null) {
-      held.cache = { memberId: member.id, checkpoint, state };
-    } else {
-      log(`member ${member.id} @${reached}: ready point failed: ${error ?? 'unknown error'}`);
-      if (hasState) await task.dispose?.(state);
-    }
-    const done = reached >= config.budget.steps;
-    await store.recordResult(lease, {
-      step: reached,
-      metrics,
-      ...(error !== undefined ? { error } : {}),
-      hparams,
-      checkpoint,
-      done: done && !failed,
-      now: clock(),
-      trainSeconds,
-    });
-    if (failed && member.consecutiveFailures + 1 >= config.maxFailures) {
-      await store.failMember(
-        lease,
-        `${config.maxFailures} consecutive failed ready points; last: ${error ?? ''}`,
-      );
-    } else if (!(done && !failed)) {
-      await store.release(lease);
-    }
-    opts.onReadyPoint?.({
-      memberId: member.id,
-      step: reached,
-      trainSeconds,
-      overheadSeconds: (performance.now() - cycleStart) / 1000 - trainSeconds,
-    });
-    return { exploited, failed };
-  }
-
-  /**
-   * Renew `lease` every third of its duration until stopped. Timers run only while the task
-   * awaits (asynchronous work, e.g. another process); a failure (LeaseLostError) is kept for the
-   * caller to throw once the task is done.
-   */
-  function heartbeatWhile(lease: Lease): { stop(): void; failure(): unknown } {
-    let failure: unknown = null;
-    const timer = setInterval(() => {
-      store.heartbeat(lease, leaseMs, clock()).catch((err: unknown) => {
-        failure ??= err;
-      });
-    }, leaseMs / 3);
-    return { stop: () => clearInterval(timer), failure: () => failure };
-  }
-
-  function contextFor(member: Pick<MemberRecord, 'id' | 'step'>): TaskContext {
-    const seed = hashSeed(opts.seed, 'member', member.id, member.step);
+/** Claim stage: lease a member, or say why there is none (wait for one, or stop). */
+async function claim(
+  env: WorkerEnv,
+  preferMember: number | undefined,
+  waiting: ReadonlySet<number>,
+): Promise<ClaimOutcome> {
+  const { store, experimentId, config } = env;
+  const experiment = await store.getExperiment(experimentId);
+  if (experiment?.status !== 'running') {
     return {
-      experimentId,
-      memberId: member.id,
-      seed,
-      rng: createRng(seed),
-      step: member.step,
-      log: (message) => log(`member ${member.id}: ${message}`),
+      kind: 'stop',
+      stoppedBy: experiment?.status === 'done' ? 'finished' : 'experiment-stopped',
     };
   }
+  const lease = await store.claimMember(experimentId, {
+    workerId: env.workerId,
+    leaseMs: env.leaseMs,
+    now: env.clock(),
+    barrier: config.mode === 'sync',
+    ...(preferMember !== undefined ? { preferMember } : {}),
+    ...(waiting.size > 0 ? { exclude: [...waiting] } : {}),
+  });
+  if (lease) return { kind: 'lease', lease };
+  // Only members waiting at an ASHA rung are left: wait, then look at them again.
+  if (waiting.size > 0) return { kind: 'wait' };
+  const members = await store.listMembers(experimentId);
+  if (members.every((m) => m.status === 'done' || m.status === 'failed')) {
+    await store.setExperimentStatus(experimentId, 'done');
+    return { kind: 'stop', stoppedBy: 'finished' };
+  }
+  return { kind: 'wait' };
+}
+
+/** One ready point of a leased member: decide → restore → train → evaluate → checkpoint → record → release. */
+async function readyPoint(
+  env: WorkerEnv,
+  lease: Lease,
+  owned: CachedState | null,
+  cycleStart: number,
+): Promise<CycleOutcome> {
+  let decided: Decided;
+  try {
+    decided = await decideStage(env, lease);
+  } catch (err) {
+    await dispose(env, owned?.state);
+    throw err;
+  }
+  const { member } = decided;
+  if (decided.waited) return { exploited: false, failed: false, cache: owned, waited: true };
+  if (decided.ended !== null) {
+    await dispose(env, owned?.state);
+    return { exploited: false, failed: decided.ended === 'stopped', cache: null };
+  }
+  const restored = await restore(env, lease, member, owned);
+  let evaluated: Segment;
+  let written: Written | null = null;
+  if (restored.ok) {
+    const { state } = restored;
+    const trained = await train(env, lease, member, state);
+    evaluated = trained.error === undefined ? await evaluate(env, member, state, trained) : trained;
+    ({ written, segment: evaluated } = await checkpoint(env, lease, member, state, evaluated));
+  } else {
+    // An unreadable checkpoint is a failed ready point like any other: the member is recovered
+    // from a donor at its next decision (or fails after maxFailures), rather than crashing every
+    // worker that claims it.
+    const target = segmentTarget(env, member);
+    evaluated = { reached: target, target, trainSeconds: 0, metrics: null, error: restored.error };
+    env.log(`member ${member.id} @${member.step}: cannot restore its state: ${restored.error}`);
+  }
+  try {
+    await record(env, lease, member, evaluated, written);
+    await release(env, lease, member, evaluated);
+  } catch (err) {
+    await dispose(env, written?.cache.state);
+    throw err;
+  }
+  const cache = written?.cache ?? null;
+  env.onReadyPoint?.({
+    memberId: member.id,
+    step: evaluated.reached,
+    trainSeconds: evaluated.trainSeconds,
+    overheadSeconds: (performance.now() - cycleStart) / 1000 - evaluated.trainSeconds,
+  });
+  return { exploited: decided.exploited, failed: evaluated.metrics === null, cache };
+}
+
+interface Decided {
+  readonly member: MemberRecord;
+  readonly exploited: boolean;
+  /** The decision ended the member: failed for good ('stopped') or finished early ('retired'). */
+  readonly ended: 'stopped' | 'retired' | null;
+  /** ASHA: the member waits at its rung (released unchanged). */
+  readonly waited?: boolean;
+}
+
+/** Decide stage: apply the decision due from the member's last ready point, if any. */
+async function decideStage(env: WorkerEnv, lease: Lease): Promise<Decided> {
+  const { config, space, task, log } = env;
+  const member = lease.member;
+  if (!member.decisionDue) return { member, exploited: false, ended: null };
+  if (env.asha !== null) {
+    const outcome = await applyAshaDecision(env.store, lease, env.clock(), env.asha);
+    if (outcome.kind === 'waiting') return { member, exploited: false, ended: null, waited: true };
+    if (outcome.kind !== 'promoted') {
+      log(`member ${member.id}: ${outcome.kind} at step ${member.step}: ${outcome.reason}`);
+      return { member, exploited: false, ended: outcome.kind };
+    }
+    return { member: outcome.member, exploited: false, ended: null };
+  }
+  const rng = createRng(env.seed, 'decide', member.id, member.step, member.token);
+  const applied = await env.store.applyDecision(lease, env.clock(), (self, population) =>
+    decide(
+      self,
+      population,
+      {
+        exploit: config.exploit,
+        explore: config.explore,
+        ready: readyConfig(config),
+        custom: task.explore,
+      },
+      space,
+      rng,
+    ),
+  );
+  const d = applied.decision;
+  const updated = applied.member;
+  if (d.kind === 'stop' || d.kind === 'retire') {
+    log(`member ${updated.id}: ${d.kind} at step ${updated.step}: ${d.reason}`);
+    return { member: updated, exploited: false, ended: d.kind === 'stop' ? 'stopped' : 'retired' };
+  }
+  if (d.kind === 'exploit') {
+    log(
+      `member ${updated.id} @${updated.step}: exploit member ${d.donor}; ${d.operations.join(', ') || 'no change'}`,
+    );
+  }
+  return { member: updated, exploited: d.kind === 'exploit', ended: null };
+}
+
+/** The hyperparameters the member trains with: a replay follows its recorded schedule. */
+function hparamsFor(env: WorkerEnv, member: MemberRecord): Hparams {
+  return env.config.schedule ? scheduledHparams(env.config.schedule, member.step) : member.hparams;
+}
+
+/** Restore stage: the state in memory if it is the member's checkpoint, else load or create it. */
+async function restore(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  owned: CachedState | null,
+): Promise<
+  { readonly ok: true; readonly state: unknown } | { readonly ok: false; readonly error: string }
+> {
+  if (owned !== null && member.checkpoint !== null && owned.checkpoint === member.checkpoint) {
+    return { ok: true, state: owned.state };
+  }
+  await dispose(env, owned?.state);
+  const ctx = contextFor(env, member);
+  const hparams = hparamsFor(env, member);
+  const { checkpoint } = member;
+  // Building a member may take longer than a lease (a trainable process importing torch and
+  // loading its data): keep the lease alive meanwhile.
+  const beat = heartbeatWhile(env, lease);
+  let restored:
+    { readonly ok: true; readonly state: unknown } | { readonly ok: false; readonly error: string };
+  try {
+    const state =
+      checkpoint === null
+        ? await env.task.create(hparams, ctx)
+        : await env.task.load(await env.checkpoints.get(checkpoint), hparams, ctx);
+    restored = { ok: true, state };
+  } catch (err) {
+    // Missing, corrupt (hash mismatch) or unloadable checkpoint, or a task that cannot build a
+    // member (a trainable that crashes on start): the cause goes into the failed result.
+    const what =
+      checkpoint === null
+        ? 'cannot create the member'
+        : `cannot load checkpoint ${checkpoint.slice(0, 12)}…`;
+    restored = { ok: false, error: `${what}: ${errorMessage(err)}` };
+  } finally {
+    beat.stop();
+  }
+  if (beat.failure() !== null) {
+    if (restored.ok) await dispose(env, restored.state);
+    throw beat.failure();
+  }
+  return restored;
+}
+
+/**
+ * Renew `lease` every third of its duration until stopped. Timers run only while the task
+ * awaits (asynchronous work, e.g. another process); a failure (LeaseLostError) is kept for the
+ * caller to throw once the task is done.
+ */
+function heartbeatWhile(env: WorkerEnv, lease: Lease): { stop(): void; failure(): unknown } {
+  let failure: unknown = null;
+  const timer = setInterval(() => {
+    env.store.heartbeat(lease, env.leaseMs, env.clock()).catch((err: unknown) => {
+      failure ??= err;
+    });
+  }, env.leaseMs / 3);
+  return { stop: () => clearInterval(timer), failure: () => failure };
+}
+
+/** Where a segment got to; `error` is set when the ready point failed. */
+interface Segment {
+  readonly reached: number;
+  /** The step this segment aimed at; a failed ready point counts as having reached it. */
+  readonly target: number;
+  readonly trainSeconds: number;
+  readonly metrics: Metrics | null;
+  readonly error?: string;
+}
+
+/** Train stage: train to the next ready point (or the budget). A task error fails the ready point. */
+async function train(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  state: unknown,
+): Promise<Segment> {
+  const { config, store, leaseMs } = env;
+  const target = segmentTarget(env, member);
+  try {
+    const seg = await trainSegment({
+      task: env.task,
+      state,
+      hparams: hparamsFor(env, member),
+      ctx: contextFor(env, member),
+      fromStep: member.step,
+      target,
+      heartbeat: (now) => store.heartbeat(lease, leaseMs, now),
+      leaseMs,
+      clock: env.clock,
+      ...(config.ready.unit === 'seconds' ? { seconds: config.ready.every } : {}),
+      ...(env.signal ? { signal: env.signal } : {}),
+    });
+    return { reached: seg.step, target, trainSeconds: seg.trainSeconds, metrics: null };
+  } catch (err) {
+    await rethrowControl(env, err, state);
+    return { reached: target, target, trainSeconds: 0, metrics: null, error: errorMessage(err) };
+  }
+}
+
+/** The step the member's next segment aims at: its next ready point or the budget. */
+function segmentTarget(env: WorkerEnv, member: MemberRecord): number {
+  const { config, asha } = env;
+  const budget = config.budget.steps;
+  // Time-based ready points end by the clock inside trainSegment: their step target is the budget.
+  const next =
+    asha !== null
+      ? nextRung(member.step, asha.rungs)
+      : member.step +
+        segmentSteps(readyConfig(config), member.step, budget, Math.max(1, budget - member.step));
+  // A replay also stops where its schedule changes the hyperparameters.
+  return Math.min(
+    next,
+    config.schedule ? nextScheduleChange(config.schedule, member.step, budget) : budget,
+  );
+}
+
+/** Evaluate stage: score the trained state; a throw or a non-finite metric fails the ready point. */
+async function evaluate(
+  env: WorkerEnv,
+  member: MemberRecord,
+  state: unknown,
+  trained: Segment,
+): Promise<Segment> {
+  const evalStart = performance.now();
+  let metrics: Metrics;
+  try {
+    metrics = await env.task.evaluate(state, contextFor(env, { ...member, step: trained.reached }));
+  } catch (err) {
+    await rethrowControl(env, err, state);
+    return {
+      ...trained,
+      reached: Math.max(trained.reached, trained.target),
+      trainSeconds: 0,
+      error: errorMessage(err),
+    };
+  }
+  const trainSeconds = trained.trainSeconds + (performance.now() - evalStart) / 1000;
+  const bad = Object.entries(metrics).find(([, v]) => typeof v !== 'number' || !Number.isFinite(v));
+  if (bad) {
+    const what = bad[0] === 'score' ? 'score' : `metric "${bad[0]}"`;
+    return {
+      ...trained,
+      trainSeconds,
+      error: `${what} is not a finite number (${String(bad[1])})`,
+    };
+  }
+  return { ...trained, trainSeconds, metrics };
+}
+
+/** A checkpoint this cycle wrote: the state it holds, and its bytes until it is referenced. */
+interface Written {
+  readonly cache: CachedState;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Checkpoint stage: save a successful state and keep it in memory; drop a failed one. A task that
+ * cannot save (a trainable that wrote no file) fails the ready point.
+ */
+async function checkpoint(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  state: unknown,
+  evaluated: Segment,
+): Promise<{ readonly written: Written | null; readonly segment: Segment }> {
+  let segment = evaluated;
+  let bytes: Uint8Array | null = null;
+  if (segment.metrics !== null) {
+    try {
+      bytes = await env.task.save(state);
+    } catch (err) {
+      await rethrowControl(env, err, state);
+      segment = {
+        ...segment,
+        metrics: null,
+        error: `saving the checkpoint failed: ${errorMessage(err)}`,
+      };
+    }
+  }
+  if (bytes === null) {
+    env.log(
+      `member ${member.id} @${segment.reached}: ready point failed: ${segment.error ?? 'unknown error'}`,
+    );
+    await dispose(env, state);
+    return { written: null, segment };
+  }
+  let key: string;
+  try {
+    key = await env.checkpoints.put(bytes);
+  } catch (err) {
+    // Not the member's fault (full disk, permissions): record nothing, give the member back at
+    // its last good checkpoint, and stop this worker with the cause; `pbt resume` continues.
+    await dispose(env, state);
+    await env.store.release(lease).catch(() => undefined);
+    throw new CheckpointWriteError(member.id, err);
+  }
+  return { written: { cache: { memberId: member.id, checkpoint: key, state }, bytes }, segment };
+}
+
+/** Record stage: append the result and move the member on. */
+async function record(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  segment: Segment,
+  written: Written | null,
+): Promise<void> {
+  await env.store.recordResult(lease, {
+    step: segment.reached,
+    metrics: segment.metrics,
+    ...(segment.error !== undefined ? { error: segment.error } : {}),
+    hparams: hparamsFor(env, member),
+    checkpoint: written?.cache.checkpoint ?? null,
+    done: finished(env, segment),
+    now: env.clock(),
+    trainSeconds: segment.trainSeconds,
+  });
+  // A collector that read the references before this record and found the (deduplicated,
+  // older) file unreferenced may have deleted it: now that it is referenced, no collector will
+  // again, so one check here makes sure the reference points at a file.
+  if (written !== null && !(await env.checkpoints.has(written.cache.checkpoint))) {
+    env.log(`member ${member.id}: checkpoint collected before it was recorded; writing it again`);
+    await env.checkpoints.put(written.bytes);
+  }
+}
+
+/** Release stage: give the member back, or fail it for good after too many failures. */
+async function release(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  segment: Segment,
+): Promise<void> {
+  const { config, store } = env;
+  if (segment.metrics === null && member.consecutiveFailures + 1 >= config.maxFailures) {
+    await store.failMember(
+      lease,
+      `${config.maxFailures} consecutive failed ready points; last: ${segment.error ?? ''}`,
+    );
+  } else if (!finished(env, segment)) {
+    // A finished member's lease already ended with its last result.
+    await store.release(lease);
+  }
+}
+
+/** Collect stage (every `everyMs`): delete checkpoints nothing retains any more. */
+async function collect(env: WorkerEnv, options: CollectOptions): Promise<void> {
+  try {
+    const report = await collectCheckpoints(
+      env.store,
+      env.checkpoints,
+      options.minAgeMs,
+      env.clock,
+    );
+    if (report.deleted > 0) {
+      env.log(`collected ${report.deleted} unreferenced checkpoints (${report.freedBytes} bytes)`);
+    }
+  } catch (err) {
+    // Disk space is not worth a ready point: try again next time.
+    env.log(`checkpoint collection failed: ${errorMessage(err)}`);
+  }
+}
+
+/** The member spent its budget with a successful last ready point. */
+function finished(env: WorkerEnv, segment: Segment): boolean {
+  return segment.metrics !== null && segment.reached >= env.config.budget.steps;
+}
+
+/** Stop and lease loss end the cycle (after freeing the state); other errors fail the ready point. */
+async function rethrowControl(env: WorkerEnv, err: unknown, state: unknown): Promise<void> {
+  if (err instanceof StopRequested || err instanceof LeaseLostError) {
+    await dispose(env, state);
+    throw err;
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function dispose(env: WorkerEnv, state: unknown): Promise<void> {
+  if (state !== undefined) await env.task.dispose?.(state);
+}
+
+function contextFor(env: WorkerEnv, member: Pick<MemberRecord, 'id' | 'step'>): TaskContext {
+  const seed = hashSeed(env.seed, 'member', member.id, member.step);
+  return {
+    experimentId: env.experimentId,
+    memberId: member.id,
+    seed,
+    rng: createRng(seed),
+    step: member.step,
+    log: (message) => env.log(`member ${member.id}: ${message}`),
+  };
 }
 
 export function readyConfig(config: ExperimentConfig): ReadyConfig {
   return { kind: config.ready.unit, every: config.ready.every, burnIn: config.ready.burnIn };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 }

@@ -6,6 +6,9 @@ import { formatScore, progressOf } from '../progress.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
 import { storeOption, type Out } from './read-only.js';
 
+/** Failed ready points listed by `pbt status`. */
+const FAILURES_SHOWN = 5;
+
 /** `pbt status`. */
 export function registerStatus(program: Command, out: Out): void {
   program
@@ -33,6 +36,14 @@ export function registerStatus(program: Command, out: Out): void {
             `  ${String(m.id).padStart(6)}  ${m.status.padEnd(8)} ${String(m.step).padStart(6)}  ${formatScore(m.score).padStart(10)}  ` +
               `${formatHparams(m.hparams)}${m.failureReason ? `  (${m.failureReason})` : ''}${lease}`,
           );
+        }
+        // Recovered failures leave no trace on the member: say what went wrong, newest last.
+        const failed = (await store.listResults(e.id)).filter((r) => r.error !== null);
+        if (failed.length > 0) {
+          out(`  ${failed.length} failed ready point${failed.length === 1 ? '' : 's'}; latest:`);
+          for (const r of [...failed].sort((a, b) => a.id - b.id).slice(-FAILURES_SHOWN)) {
+            out(`    member ${r.memberId} @${r.step}: ${r.error ?? ''}`);
+          }
         }
       });
     });

@@ -5,6 +5,7 @@ import { ALLOW_TASKS_VARIABLE, TaskAllowList, executableRef } from '../../tasks/
 import { parseExperimentConfig } from '../../config/experiment-config.js';
 import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
 import { runWorker } from '../../worker/worker.js';
+import { collectCheckpoints } from '../../checkpoints/collect.js';
 import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { redactPassword, resolveStoreUrl } from '../../store/store-url.js';
 
@@ -92,11 +93,7 @@ export function registerWorker(program: Command, tasks: TaskRegistry): void {
             // With only remote workers nobody else cleans up. Keep anything younger than the
             // store's retry window: a checkpoint written before a database outage may still be
             // about to be referenced.
-            const gc = await checkpoints.gc(
-              await store.referencedCheckpoints(),
-              FINISHED_GC_MIN_AGE_MS,
-              Date.now(),
-            );
+            const gc = await collectCheckpoints(store, checkpoints, FINISHED_GC_MIN_AGE_MS);
             if (gc.deleted > 0) log(`removed ${gc.deleted} unreferenced checkpoints`);
           }
         } finally {

@@ -199,6 +199,14 @@ export class MemoryStore implements Store {
     for (const rows of this.members.values()) {
       for (const row of rows) if (row.checkpoint !== null) keys.add(row.checkpoint);
     }
+    // Retention: the checkpoint of each experiment's best result (the first one, on a tie).
+    const best = new Map<string, ResultRow>();
+    for (const r of this.results) {
+      if (r.checkpoint === null || r.score === null) continue;
+      const held = best.get(r.experiment_id);
+      if (held?.score == null || r.score > held.score) best.set(r.experiment_id, r);
+    }
+    for (const r of best.values()) if (r.checkpoint !== null) keys.add(r.checkpoint);
     return Promise.resolve(keys);
   }
 

@@ -50,6 +50,17 @@ export type PostgresStoreOptions = PostgresDatabaseOptions;
 const MEMBER_COLUMNS = `experiment_id, id, hparams, step, score, last_failed, checkpoint, status,
   decision_due, consecutive_failures, failure_reason, lease_owner, lease_expires_at, token`;
 
+/** Checkpoints to keep (see Store.referencedCheckpoints). */
+const RETAINED = `(
+        SELECT checkpoint FROM members WHERE checkpoint IS NOT NULL
+        UNION
+        SELECT (
+          SELECT r.checkpoint FROM results r
+          WHERE r.experiment_id = e.id AND r.checkpoint IS NOT NULL AND r.score IS NOT NULL
+          ORDER BY r.score DESC, r.id ASC LIMIT 1
+        ) AS checkpoint FROM experiments e
+      )`;
+
 /** Re-deciding because the donor changed under us more often than this is left to a retry. */
 const MAX_DECISION_ROUNDS = 5;
 
@@ -357,7 +368,8 @@ export class PostgresStore implements Store {
 
   async referencedCheckpoints(): Promise<Set<string>> {
     const rows = await this.db.query<{ checkpoint: string }>(
-      'SELECT DISTINCT checkpoint FROM members WHERE checkpoint IS NOT NULL',
+      // Retention (Store contract): members' current checkpoints and each experiment's best result.
+      `SELECT checkpoint FROM ${RETAINED} retained WHERE checkpoint IS NOT NULL`,
     );
     return new Set(rows.map((r) => r.checkpoint));
   }

@@ -110,10 +110,22 @@ function prepareStatements(db: Database.Database) {
       'SELECT * FROM lineage WHERE experiment_id = ? ORDER BY id',
     ),
     referencedCheckpoints: db.prepare<[], { checkpoint: string }>(
-      'SELECT DISTINCT checkpoint FROM members WHERE checkpoint IS NOT NULL',
+      // Retention (Store contract): members' current checkpoints and each experiment's best result.
+      `SELECT checkpoint FROM ${RETAINED} WHERE checkpoint IS NOT NULL`,
     ),
   };
 }
+
+/** Checkpoints to keep; the same query in every SQL store (see Store.referencedCheckpoints). */
+const RETAINED = `(
+        SELECT checkpoint FROM members WHERE checkpoint IS NOT NULL
+        UNION
+        SELECT (
+          SELECT r.checkpoint FROM results r
+          WHERE r.experiment_id = e.id AND r.checkpoint IS NOT NULL AND r.score IS NOT NULL
+          ORDER BY r.score DESC, r.id ASC LIMIT 1
+        ) AS checkpoint FROM experiments e
+      )`;
 
 /**
  * The embedded population store: one SQLite file shared by every worker process on a machine.
