@@ -296,7 +296,17 @@ describe('trainable faults: a clear error naming member, request and line; the m
     const experiment = await createExperiment(store, prepared);
     const worker = spawn(
       process.execPath,
-      [PBT_BIN, 'worker', '--store', db, '--experiment', experiment.id],
+      // A trainable command from the store runs only where the worker allows it (trust boundary).
+      [
+        PBT_BIN,
+        'worker',
+        '--store',
+        db,
+        '--experiment',
+        experiment.id,
+        '--allow-tasks',
+        'command:*',
+      ],
       { cwd: dir, stdio: 'ignore' },
     );
     // The busy trainable writes its own pid, then its grandchild's.
