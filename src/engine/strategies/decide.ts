@@ -1,9 +1,10 @@
 import type { Rng } from '../core/rng.js';
 import type { SearchSpace } from '../core/space-types.js';
-import type { Decision, MemberView, PopulationSnapshot } from '../core/types.js';
-import type { ExploitConfig, ExploreConfig, ReadyConfig } from './config-types.js';
-import { rankMembers, selectDonor, validateExploitConfig } from './exploit.js';
+import type { Decision, MemberView, PopulationHistory, PopulationSnapshot } from '../core/types.js';
+import type { ExploitConfig, ExploreConfig, FitnessConfig, ReadyConfig } from './config-types.js';
+import { rankMembers, selectDonor, validateExploitConfig, type Ranking } from './exploit.js';
 import { explore, type CustomExplore } from './explore.js';
+import { validateFitnessConfig } from './fitness.js';
 import { inBurnIn, validateReadyConfig } from './ready.js';
 
 export interface DecideConfig {
@@ -11,6 +12,20 @@ export interface DecideConfig {
   readonly explore: ExploreConfig;
   readonly ready?: ReadyConfig | undefined;
   readonly custom?: CustomExplore | undefined;
+  /** What members are ranked by (default: the last score). */
+  readonly fitness?: FitnessConfig | undefined;
+}
+
+/**
+ * True when `decide` needs the population's recent evaluations (`history`), which the worker
+ * then reads before the decision; the last-score default does not.
+ */
+export function needsHistory(cfg: DecideConfig): boolean {
+  return (
+    (cfg.fitness !== undefined && cfg.fitness.kind !== 'last') ||
+    cfg.exploit.kind === 'ttest' ||
+    cfg.explore.kind === 'pb2'
+  );
 }
 
 export const RECOVERY_OPERATION = 'recovered from a failed ready point';
@@ -25,6 +40,9 @@ export const RECOVERY_OPERATION = 'recovered from a failed ready point';
  *    continue (retry from the member's own checkpoint).
  * 2. Still in burn-in: continue.
  * 3. Otherwise the exploit rule picks a donor (exploit + explored hyperparameters) or continue.
+ *
+ * `history` carries recent evaluations for fitness windows, t-test selection and PB2 (see
+ * `needsHistory`); without it they fall back to the last score.
  */
 export function decide(
   self: MemberView,
@@ -32,9 +50,12 @@ export function decide(
   cfg: DecideConfig,
   space: SearchSpace,
   rng: Rng,
+  history?: PopulationHistory,
 ): Decision {
   validateExploitConfig(cfg.exploit);
   if (cfg.ready !== undefined) validateReadyConfig(cfg.ready);
+  if (cfg.fitness !== undefined) validateFitnessConfig(cfg.fitness);
+  const ranking: Ranking = { fitness: cfg.fitness, history };
   if (self.lastFailed) {
     if (cfg.exploit.kind === 'none') {
       return {
@@ -42,11 +63,11 @@ export function decide(
         reason: `member ${self.id} failed at step ${self.step}; exploit 'none' (a baseline) does not rescue failed members`,
       };
     }
-    const donor = recoveryDonor(self, population, rng);
+    const donor = recoveryDonor(self, population, rng, ranking);
     return donor === null ? { kind: 'continue' } : exploitFrom(donor, cfg, space, rng, true);
   }
   if (inBurnIn(cfg.ready, self.step)) return { kind: 'continue' };
-  const donor = selectDonor(self, population, cfg.exploit, rng);
+  const donor = selectDonor(self, population, cfg.exploit, rng, ranking);
   return donor === null ? { kind: 'continue' } : exploitFrom(donor, cfg, space, rng, false);
 }
 
@@ -55,8 +76,12 @@ export function recoveryDonor(
   self: MemberView,
   population: PopulationSnapshot,
   rng: Rng,
+  ranking: Ranking = {},
 ): MemberView | null {
-  const ranked = rankMembers(population.filter((m) => m.id !== self.id));
+  const ranked = rankMembers(
+    population.filter((m) => m.id !== self.id),
+    ranking,
+  );
   if (ranked.length === 0) return null;
   return ranked[rng.int(Math.ceil(ranked.length / 2))] ?? null;
 }

@@ -6,10 +6,11 @@ import { createRng, hashSeed } from '../core/rng.js';
 import type { SearchSpace } from '../core/space-types.js';
 import type { Metrics } from '../core/types.js';
 import type { ReadyConfig } from '../strategies/config-types.js';
-import { decide } from '../strategies/decide.js';
+import { decide, needsHistory, type DecideConfig } from '../strategies/decide.js';
 import { segmentSteps } from '../strategies/ready.js';
 import type { Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
+import { populationHistory } from './population-history.js';
 import { StopRequested } from './stop-requested.js';
 import { trainSegment } from './train-segment.js';
 
@@ -141,19 +142,23 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     let exploited = false;
     if (member.decisionDue) {
       const rng = createRng(opts.seed, 'decide', member.id, member.step, member.token);
+      const cfg: DecideConfig = {
+        exploit: config.exploit,
+        explore: config.explore,
+        ready: readyConfig(config),
+        custom: task.explore,
+        fitness: config.fitness,
+      };
+      // Read before the transaction (results are append-only; a moment stale is harmless) so
+      // the store transaction stays as short as without history.
+      const history = needsHistory(cfg)
+        ? populationHistory(
+            await store.listResults(experimentId),
+            await store.listLineage(experimentId),
+          )
+        : undefined;
       const applied = await store.applyDecision(lease, clock(), (self, population) =>
-        decide(
-          self,
-          population,
-          {
-            exploit: config.exploit,
-            explore: config.explore,
-            ready: readyConfig(config),
-            custom: task.explore,
-          },
-          space,
-          rng,
-        ),
+        decide(self, population, cfg, space, rng, history),
       );
       member = applied.member;
       const d = applied.decision;
@@ -218,6 +223,11 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       );
       if (bad) {
         error = `${bad[0] === 'score' ? 'score' : `metric "${bad[0]}"`} is not a finite number (${String(bad[1])})`;
+        metrics = null;
+      } else if ((metrics.diverged ?? 0) > 0) {
+        // The task says the model blew up: a failed ready point, so it is never a donor, a PBT
+        // member is rescued from a better one, and a baseline member stops.
+        error = `the task flagged the model as diverged (score ${metrics.score})`;
         metrics = null;
       }
     } catch (err) {
