@@ -66,7 +66,7 @@ const explore = z.strictObject({
   pb2: z
     .strictObject({
       kappa: z.number().nonnegative().optional(),
-      maxPoints: z.number().int().min(2).max(5000).optional(),
+      maxPoints: z.number().int().min(2).max(1000).optional(),
     })
     .optional(),
   perturbFactors: z.array(z.number().positive()).min(1).optional(),

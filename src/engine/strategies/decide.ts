@@ -5,6 +5,7 @@ import type { ExploitConfig, ExploreConfig, FitnessConfig, ReadyConfig } from '.
 import { rankMembers, selectDonor, validateExploitConfig, type Ranking } from './exploit.js';
 import { explore, type CustomExplore } from './explore.js';
 import { validateFitnessConfig } from './fitness.js';
+import { pb2Explore, type Pb2Context } from './pb2.js';
 import { inBurnIn, validateReadyConfig } from './ready.js';
 
 export interface DecideConfig {
@@ -64,11 +65,15 @@ export function decide(
       };
     }
     const donor = recoveryDonor(self, population, rng, ranking);
-    return donor === null ? { kind: 'continue' } : exploitFrom(donor, cfg, space, rng, true);
+    return donor === null
+      ? { kind: 'continue' }
+      : exploitFrom(donor, cfg, space, rng, true, { self, population, history });
   }
   if (inBurnIn(cfg.ready, self.step)) return { kind: 'continue' };
   const donor = selectDonor(self, population, cfg.exploit, rng, ranking);
-  return donor === null ? { kind: 'continue' } : exploitFrom(donor, cfg, space, rng, false);
+  return donor === null
+    ? { kind: 'continue' }
+    : exploitFrom(donor, cfg, space, rng, false, { self, population, history });
 }
 
 /** A uniform choice among the top half (rounded up) of eligible members other than `self`. */
@@ -92,8 +97,13 @@ function exploitFrom(
   space: SearchSpace,
   rng: Rng,
   recovery: boolean,
+  ctx: Pb2Context,
 ): Decision {
-  const explored = explore(donor.hparams, space, cfg.explore, rng, cfg.custom);
+  // A task's own explore hook wins over the configured kind, as it does over perturb.
+  const explored =
+    cfg.explore.kind === 'pb2' && cfg.custom === undefined
+      ? pb2Explore(donor.hparams, space, cfg.explore, rng, ctx)
+      : explore(donor.hparams, space, cfg.explore, rng, cfg.custom);
   const operations = recovery ? [RECOVERY_OPERATION, ...explored.operations] : explored.operations;
   return { kind: 'exploit', donor: donor.id, hparams: explored.hparams, operations };
 }
