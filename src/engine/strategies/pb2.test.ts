@@ -114,6 +114,16 @@ describe('pb2Explore', () => {
     for (const lr of picks) expect(Math.abs(Math.log10(lr) + 2)).toBeLessThan(0.75);
   });
 
+  it('accepts the perturb settings of the same config (noise on numeric params)', () => {
+    const cfg = { kind: 'pb2' as const, noise: { sigma: 0.1, params: ['lr'] } };
+    const r = pb2Explore(population[5]!.hparams, space, cfg, createRng('n', 0), {
+      self: member(0, 600),
+      population,
+      history: history(lrs),
+    });
+    expect(r.operations.some((o) => o.startsWith('lr ') && o.endsWith('(pb2 ucb)'))).toBe(true);
+  });
+
   it('falls back to perturb with too few observed intervals', () => {
     const r = pb2Explore(population[0]!.hparams, space, { kind: 'pb2' }, createRng('f', 0), {
       self: member(0, 100),

@@ -118,7 +118,7 @@ export function pb2Explore(
   const categorical = Object.fromEntries(
     Object.entries(space).filter(([, s]) => s.type === 'categorical'),
   );
-  const cat = explore(donorHparams, categorical, perturbCfg, rng);
+  const cat = explore(donorHparams, categorical, { ...perturbCfg, noise: undefined }, rng);
   const hparams: Record<string, HparamValue> = { ...donorHparams, ...cat.hparams };
   const operations = [...cat.operations];
   numeric.forEach(([name, spec], i) => {
