@@ -15,7 +15,8 @@
  *   1.5× the loss of the best exponential-decay schedule found by grid search.
  *
  * Noise σ is added to every reported score (N(0, σ²); the true objective stays exact), to
- * compare with the gaps between members. Writes results/selection/<problem>.{json,md}.
+ * compare with the gaps between members. Writes results/selection/<problem>[-<tag>].{json,md}.
+ * Without --rules, the first six rules below; the others are run by name with --rules/--tag.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -37,6 +38,8 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '20' },
     noise: { type: 'string', default: '0,0.03,0.1' },
     rules: { type: 'string' },
+    /** Suffix of the output files, for a run of selected `--rules`. */
+    tag: { type: 'string' },
     out: { type: 'string', default: 'results/selection' },
   },
 });
@@ -134,8 +137,12 @@ const RULES: Record<string, Record<string, unknown>> = {
   'truncation, trend k=4': { fitness: { kind: 'trend', window: 4 } },
   't-test k=4, p<0.05': { exploit: { kind: 'ttest', window: 4 } },
   'truncation, last, PB2': { explore: { kind: 'pb2', pb2: { maxPoints: 100 } } },
+  // FIRE-PBT's spirit taken further: rank by where the trend puts a member far ahead.
+  'truncation, trend k=8, horizon 400': { fitness: { kind: 'trend', window: 8, horizon: 400 } },
+  't-test k=8, p<0.05': { exploit: { kind: 'ttest', window: 8 } },
 };
-const ruleNames = values.rules?.split(';') ?? Object.keys(RULES);
+const ruleNames = values.rules?.split(';') ?? Object.keys(RULES).slice(0, 6);
+const outName = `${values.problem}${values.tag !== undefined ? `-${values.tag}` : ''}`;
 
 /** The task with N(0, sigma²) added to each reported score. */
 function noisy(task: Task, sigma: number): Task {
@@ -231,10 +238,10 @@ for (const name of ruleNames) {
 
 const wallSeconds = (performance.now() - started) / 1000;
 const load1 = loadavg()[0] ?? NaN;
-const command = `node --import tsx experiments/selection-study.ts --problem ${values.problem} --seeds ${SEEDS} --noise ${values.noise}${values.rules ? ` --rules '${values.rules}'` : ''}`;
+const command = `node --import tsx experiments/selection-study.ts --problem ${values.problem} --seeds ${SEEDS} --noise ${values.noise}${values.rules ? ` --rules '${values.rules}'` : ''}${values.tag !== undefined ? ` --tag ${values.tag}` : ''}`;
 mkdirSync(values.out, { recursive: true });
 writeFileSync(
-  path.join(values.out, `${values.problem}.json`),
+  path.join(values.out, `${outName}.json`),
   JSON.stringify(
     {
       command,
@@ -267,5 +274,5 @@ const header =
   `# Selection study: ${values.problem}\n\n${PROBLEM.description}.\n\n` +
   `\`${command}\` — ${wallSeconds.toFixed(0)} s, load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${cpus().length} cores.\n\n` +
   `Cell: ${PROBLEM.finalText} ± 95 % CI over ${SEEDS} seeds (fraction of seeds reaching the optimum: ${PROBLEM.optimumText}).\n\n`;
-writeFileSync(path.join(values.out, `${values.problem}.md`), header + table.join('\n') + '\n');
+writeFileSync(path.join(values.out, `${outName}.md`), header + table.join('\n') + '\n');
 console.log(`\n${table.join('\n')}\n\nwall ${wallSeconds.toFixed(0)} s`);
