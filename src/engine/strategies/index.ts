@@ -41,6 +41,14 @@ export {
   validateFitnessConfig,
 } from './fitness.js';
 export { formatValue } from './format-value.js';
+export {
+  DEFAULT_PB2_KAPPA,
+  DEFAULT_PB2_MAX_POINTS,
+  pb2Explore,
+  pb2Observations,
+  type Pb2Context,
+  type Pb2Observation,
+} from './pb2.js';
 export { welchTTest, type WelchResult } from './stats/welch.js';
 export { gridSize, initialPopulation, type InitMethod } from './initial-population.js';
 export { inBurnIn, secondsReady, segmentSteps, validateReadyConfig } from './ready.js';
