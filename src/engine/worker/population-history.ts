@@ -1,7 +1,7 @@
 import type { MemberHistory, MemberId, PopulationHistory } from '../core/types.js';
 import type { LineageEvent, ResultRecord } from '../store/store.js';
 
-/** Most recent successful evaluations kept (PB2 fits on at most this many). */
+/** Most recent results read and kept (PB2 fits on at most this many intervals). */
 export const HISTORY_LIMIT = 1000;
 
 /**

@@ -10,7 +10,7 @@ import { decide, needsHistory, type DecideConfig } from '../strategies/decide.js
 import { segmentSteps } from '../strategies/ready.js';
 import type { Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
-import { populationHistory } from './population-history.js';
+import { HISTORY_LIMIT, populationHistory } from './population-history.js';
 import { StopRequested } from './stop-requested.js';
 import { trainSegment } from './train-segment.js';
 
@@ -153,7 +153,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       // the store transaction stays as short as without history.
       const history = needsHistory(cfg)
         ? populationHistory(
-            await store.listResults(experimentId),
+            await store.listRecentResults(experimentId, HISTORY_LIMIT),
             await store.listLineage(experimentId),
           )
         : undefined;
