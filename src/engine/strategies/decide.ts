@@ -22,6 +22,7 @@ export interface DecideConfig {
  * then reads before the decision; the last-score default does not.
  */
 export function needsHistory(cfg: DecideConfig): boolean {
+  if (cfg.exploit.kind === 'none') return false; // baselines never rank or explore
   return (
     (cfg.fitness !== undefined && cfg.fitness.kind !== 'last') ||
     cfg.exploit.kind === 'ttest' ||

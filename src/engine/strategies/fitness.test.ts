@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import type { MemberHistory, MemberView, PopulationHistory } from '../core/types.js';
+import { needsHistory } from './decide.js';
 import { selectDonor } from './exploit.js';
 import { fitnessOf, validateFitnessConfig } from './fitness.js';
 
@@ -113,5 +114,17 @@ describe('selection with fitness and t-test', () => {
     expect(
       selectDonor(population[1]!, population, cfg, createRng('tt', 0), { history: thin }),
     ).toBeNull();
+  });
+});
+
+describe('needsHistory', () => {
+  it('is true only for rules that read past evaluations, and never for baselines', () => {
+    const base = { exploit: { kind: 'truncation' as const }, explore: {} };
+    expect(needsHistory(base)).toBe(false);
+    expect(needsHistory({ ...base, fitness: { kind: 'last' } })).toBe(false);
+    expect(needsHistory({ ...base, fitness: { kind: 'mean' } })).toBe(true);
+    expect(needsHistory({ ...base, exploit: { kind: 'ttest' } })).toBe(true);
+    expect(needsHistory({ ...base, explore: { kind: 'pb2' } })).toBe(true);
+    expect(needsHistory({ exploit: { kind: 'none' }, explore: { kind: 'pb2' } })).toBe(false);
   });
 });
