@@ -163,7 +163,7 @@ async function runOnce(
   rule: Record<string, unknown>,
   sigma: number,
   seed: number,
-): Promise<number> {
+): Promise<{ final: number; exploits: number }> {
   const prepared = await prepareExperiment({ ...PROBLEM.config, seed, ...rule }, registry);
   const store = new MemoryStore();
   const exp = await createExperiment(store, prepared, 0);
@@ -178,7 +178,10 @@ async function runOnce(
     pollMs: 1,
     clock: () => 0,
   });
-  return PROBLEM.final(await store.listResults(exp.id));
+  return {
+    final: PROBLEM.final(await store.listResults(exp.id)),
+    exploits: (await store.listLineage(exp.id)).length,
+  };
 }
 
 /** Mean and the half-width of its 95 % confidence interval (Student t, n − 1 df). */
@@ -198,6 +201,8 @@ interface Row {
   readonly meanFinal: number;
   readonly ci95: number;
   readonly reachedOptimum: number;
+  /** Mean number of exploits (copies) per run. */
+  readonly meanExploits: number;
   readonly finals: number[];
 }
 
@@ -215,7 +220,13 @@ for (const name of ruleNames) {
   for (const sigma of NOISE) {
     const t0 = performance.now();
     const finals: number[] = [];
-    for (let seed = 0; seed < SEEDS; seed++) finals.push(await runOnce(rule, sigma, seed));
+    let exploits = 0;
+    for (let seed = 0; seed < SEEDS; seed++) {
+      const run = await runOnce(rule, sigma, seed);
+      finals.push(run.final);
+      exploits += run.exploits;
+    }
+    const meanExploits = exploits / SEEDS;
     const { mean, ci95 } = meanCi(finals);
     const good = (v: number): boolean =>
       PROBLEM.higherIsBetter ? v >= PROBLEM.optimum : v <= PROBLEM.optimum;
@@ -227,11 +238,12 @@ for (const name of ruleNames) {
       meanFinal: mean,
       ci95,
       reachedOptimum: reached,
+      meanExploits,
       finals,
     });
     console.log(
       `${name.padEnd(28)} σ=${String(sigma).padEnd(5)} ${fmt(mean)} ± ${fmt(ci95)}  ` +
-        `optimum ${(reached * 100).toFixed(0)} %  (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+        `optimum ${(reached * 100).toFixed(0)} %  ${meanExploits.toFixed(1)} copies  (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
   }
 }
@@ -264,7 +276,7 @@ const table = [
     const cells = NOISE.map((s) => {
       const r = rows.find((x) => x.rule === name && x.noise === s);
       return r
-        ? `${fmt(r.meanFinal)} ± ${fmt(r.ci95)} (${Math.round(r.reachedOptimum * 100)} %)`
+        ? `${fmt(r.meanFinal)} ± ${fmt(r.ci95)} (${Math.round(r.reachedOptimum * 100)} %, ${r.meanExploits.toFixed(0)} copies)`
         : '';
     });
     return `| ${name} | ${cells.join(' | ')} |`;
@@ -273,6 +285,6 @@ const table = [
 const header =
   `# Selection study: ${values.problem}\n\n${PROBLEM.description}.\n\n` +
   `\`${command}\` — ${wallSeconds.toFixed(0)} s, load average ${load0.toFixed(1)} → ${load1.toFixed(1)} on ${cpus().length} cores.\n\n` +
-  `Cell: ${PROBLEM.finalText} ± 95 % CI over ${SEEDS} seeds (fraction of seeds reaching the optimum: ${PROBLEM.optimumText}).\n\n`;
+  `Cell: ${PROBLEM.finalText} ± 95 % CI over ${SEEDS} seeds (fraction of seeds reaching the optimum: ${PROBLEM.optimumText}; mean exploits per run).\n\n`;
 writeFileSync(path.join(values.out, `${outName}.md`), header + table.join('\n') + '\n');
 console.log(`\n${table.join('\n')}\n\nwall ${wallSeconds.toFixed(0)} s`);
