@@ -6,8 +6,11 @@ export type {
   MemberId,
   MemberStatus,
   MemberView,
+  MemberHistory,
   Metrics,
+  PopulationHistory,
   PopulationSnapshot,
+  ScorePoint,
 } from './engine/core/types.js';
 export type { ParamSpec, SearchSpace } from './engine/core/space-types.js';
 export { createRng, hashSeed, type Rng } from './engine/core/rng.js';

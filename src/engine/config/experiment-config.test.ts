@@ -59,6 +59,22 @@ describe('experiment config', () => {
     }
   });
 
+  it('reads the selection settings: fitness, t-test exploit, PB2 explore', () => {
+    expect(parseExperimentConfig(base).fitness).toEqual({ kind: 'last' });
+    const c = parseExperimentConfig({
+      ...base,
+      fitness: { kind: 'trend', window: 4, horizon: 200 },
+      exploit: { kind: 'ttest', window: 10, significance: 0.05 },
+      explore: { kind: 'pb2', pb2: { kappa: 1 } },
+    });
+    expect(c.fitness).toEqual({ kind: 'trend', window: 4, horizon: 200 });
+    expect(c.exploit).toEqual({ kind: 'ttest', window: 10, significance: 0.05 });
+    expect(c.explore.kind).toBe('pb2');
+    expect(issuesOf({ ...base, fitness: { kind: 'ema', alpha: 2 } })).toMatch(/fitness.alpha/);
+    expect(issuesOf({ ...base, exploit: { kind: 'ttest', window: 1 } })).toMatch(/exploit.window/);
+    expect(issuesOf({ ...base, explore: { kind: 'bayes' } })).toMatch(/explore.kind/);
+  });
+
   it('rejects a truncation fraction above 0.5', () => {
     expect(issuesOf({ ...base, exploit: { kind: 'truncation', fraction: 0.6 } })).toMatch(
       /exploit\.fraction: .*at most 0\.5/,

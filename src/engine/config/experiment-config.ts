@@ -48,10 +48,34 @@ const exploit = z.discriminatedUnion('kind', [
     top: z.number().int().positive().optional(),
   }),
   z.strictObject({ kind: z.literal('tournament') }),
+  z.strictObject({
+    kind: z.literal('ttest'),
+    window: z.number().int().min(2).optional(),
+    significance: z.number().gt(0).lt(1).optional(),
+  }),
   z.strictObject({ kind: z.literal('none') }),
 ]);
 
+// Selection (issue 14): what exploit ranks by; see src/engine/strategies/fitness.ts.
+const fitness = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('last') }),
+  z.strictObject({ kind: z.literal('mean'), window: z.number().int().positive().optional() }),
+  z.strictObject({ kind: z.literal('ema'), alpha: z.number().gt(0).max(1).optional() }),
+  z.strictObject({
+    kind: z.literal('trend'),
+    window: z.number().int().positive().optional(),
+    horizon: z.number().nonnegative().optional(),
+  }),
+]);
+
 const explore = z.strictObject({
+  kind: z.enum(['perturb', 'pb2']).optional(),
+  pb2: z
+    .strictObject({
+      kappa: z.number().nonnegative().optional(),
+      maxPoints: z.number().int().min(2).max(1000).optional(),
+    })
+    .optional(),
   perturbFactors: z.array(z.number().positive()).min(1).optional(),
   resampleProbability: z.number().min(0).max(1).optional(),
   noise: z
@@ -112,6 +136,7 @@ export const experimentConfigSchema = z
     }),
     ready: ready.default({ every: 100, unit: 'steps', burnIn: 0 }),
     exploit: exploit.default({ kind: 'truncation', fraction: 0.25 }),
+    fitness: fitness.default({ kind: 'last' }),
     explore: explore.default({}),
     mode: z.enum(['async', 'sync']).default('async'),
     seed: z.number().int().nonnegative().default(0),
@@ -248,7 +273,8 @@ export function mergeConfig(
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const prev = out[key];
-    if (key === 'exploit' || !isPlainObject(prev) || !isPlainObject(value)) out[key] = value;
+    if (key === 'exploit' || key === 'fitness' || !isPlainObject(prev) || !isPlainObject(value))
+      out[key] = value;
     else if (key === 'space') out[key] = { ...prev, ...value };
     else out[key] = mergeConfig(prev, value);
   }

@@ -43,6 +43,26 @@ export interface MemberView {
 /** The whole population at one instant, in member id order. */
 export type PopulationSnapshot = readonly MemberView[];
 
+/** One successful evaluation of a member, as history-reading strategies see it. */
+export interface ScorePoint {
+  readonly step: number;
+  readonly score: number;
+  /** The hyperparameters the member trained with in the segment that ended here. */
+  readonly hparams: Hparams;
+}
+
+/**
+ * A member's recent successful evaluations (oldest first) and the steps at which it exploited
+ * (copied another member's weights, right after its evaluation at that step).
+ */
+export interface MemberHistory {
+  readonly points: readonly ScorePoint[];
+  readonly exploitSteps: readonly number[];
+}
+
+/** Recent history by member id; read by fitness windows, t-test selection and PB2. */
+export type PopulationHistory = ReadonlyMap<MemberId, MemberHistory>;
+
 /** The outcome of a ready point, returned by a strategy's `decide`. */
 export type Decision =
   | { readonly kind: 'continue' }

@@ -92,6 +92,11 @@ export interface Store {
 
   /** Every result of an experiment, ordered by (memberId, step, id). */
   listResults(experimentId: string): Promise<ResultRecord[]>;
+  /**
+   * The experiment's `limit` most recently recorded results (highest ids), oldest first: the
+   * bounded read behind history-reading selection rules (fitness windows, t-test, PB2).
+   */
+  listRecentResults(experimentId: string, limit: number): Promise<ResultRecord[]>;
   /** Every lineage event of an experiment, in the order they happened. */
   listLineage(experimentId: string): Promise<LineageEvent[]>;
   /**

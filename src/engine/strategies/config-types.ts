@@ -24,11 +24,44 @@ export type ExploitConfig =
     }
   /** Binary tournament: compare with one random other member; copy it if it scores higher. */
   | { readonly kind: 'tournament' }
+  /**
+   * T-test selection (Jaderberg et al. 2017, section 4): compare with one random other member;
+   * copy it only when its last `window` evaluations (default 10) beat this member's by Welch's
+   * one-sided t-test at `significance` (default 0.05). Ignores `fitness`.
+   */
+  | {
+      readonly kind: 'ttest';
+      readonly window?: number | undefined;
+      readonly significance?: number | undefined;
+    }
   /** Never exploit (grid/random search and fixed baselines). */
   | { readonly kind: 'none' };
 
+/**
+ * What truncation and tournament rank members by (see fitness.ts): the last score, the mean of
+ * the last `window` evaluations, an exponential moving average, or where a linear trend over the
+ * last `window` evaluations puts the member `horizon` steps ahead.
+ */
+export type FitnessConfig =
+  | { readonly kind: 'last' }
+  | { readonly kind: 'mean'; readonly window?: number | undefined }
+  | { readonly kind: 'ema'; readonly alpha?: number | undefined }
+  | {
+      readonly kind: 'trend';
+      readonly window?: number | undefined;
+      readonly horizon?: number | undefined;
+    };
+
 /** How copied hyperparameters are changed. */
 export interface ExploreConfig {
+  /**
+   * 'perturb' (default): the paper's perturb/resample below. 'pb2': a GP bandit picks numeric
+   * params (Parker-Holder et al. 2020); categorical params still shift/resample.
+   */
+  readonly kind?: 'perturb' | 'pb2' | undefined;
+  /** PB2 settings: UCB exploration weight `kappa` (default 2), `maxPoints` fitted (default 1000). */
+  readonly pb2?:
+    { readonly kappa?: number | undefined; readonly maxPoints?: number | undefined } | undefined;
   /** Multiply by one of the factors (in log space for log params). Default [0.8, 1.2]. */
   readonly perturbFactors?: readonly number[] | undefined;
   /** Probability of resampling a param from its prior instead of perturbing. Default 0.25. */

@@ -1,9 +1,11 @@
 import type { Rng } from '../core/rng.js';
 import type { SearchSpace } from '../core/space-types.js';
-import type { Decision, MemberView, PopulationSnapshot } from '../core/types.js';
-import type { ExploitConfig, ExploreConfig, ReadyConfig } from './config-types.js';
-import { rankMembers, selectDonor, validateExploitConfig } from './exploit.js';
+import type { Decision, MemberView, PopulationHistory, PopulationSnapshot } from '../core/types.js';
+import type { ExploitConfig, ExploreConfig, FitnessConfig, ReadyConfig } from './config-types.js';
+import { rankMembers, selectDonor, validateExploitConfig, type Ranking } from './exploit.js';
 import { explore, type CustomExplore } from './explore.js';
+import { validateFitnessConfig } from './fitness.js';
+import { pb2Explore, type Pb2Context } from './pb2.js';
 import { inBurnIn, validateReadyConfig } from './ready.js';
 
 export interface DecideConfig {
@@ -11,6 +13,21 @@ export interface DecideConfig {
   readonly explore: ExploreConfig;
   readonly ready?: ReadyConfig | undefined;
   readonly custom?: CustomExplore | undefined;
+  /** What members are ranked by (default: the last score). */
+  readonly fitness?: FitnessConfig | undefined;
+}
+
+/**
+ * True when `decide` needs the population's recent evaluations (`history`), which the worker
+ * then reads before the decision; the last-score default does not.
+ */
+export function needsHistory(cfg: DecideConfig): boolean {
+  if (cfg.exploit.kind === 'none') return false; // baselines never rank or explore
+  return (
+    (cfg.fitness !== undefined && cfg.fitness.kind !== 'last') ||
+    cfg.exploit.kind === 'ttest' ||
+    cfg.explore.kind === 'pb2'
+  );
 }
 
 export const RECOVERY_OPERATION = 'recovered from a failed ready point';
@@ -25,6 +42,9 @@ export const RECOVERY_OPERATION = 'recovered from a failed ready point';
  *    continue (retry from the member's own checkpoint).
  * 2. Still in burn-in: continue.
  * 3. Otherwise the exploit rule picks a donor (exploit + explored hyperparameters) or continue.
+ *
+ * `history` carries recent evaluations for fitness windows, t-test selection and PB2 (see
+ * `needsHistory`); without it they fall back to the last score.
  */
 export function decide(
   self: MemberView,
@@ -32,9 +52,12 @@ export function decide(
   cfg: DecideConfig,
   space: SearchSpace,
   rng: Rng,
+  history?: PopulationHistory,
 ): Decision {
   validateExploitConfig(cfg.exploit);
   if (cfg.ready !== undefined) validateReadyConfig(cfg.ready);
+  if (cfg.fitness !== undefined) validateFitnessConfig(cfg.fitness);
+  const ranking: Ranking = { fitness: cfg.fitness, history };
   if (self.lastFailed) {
     if (cfg.exploit.kind === 'none') {
       return {
@@ -42,12 +65,16 @@ export function decide(
         reason: `member ${self.id} failed at step ${self.step}; exploit 'none' (a baseline) does not rescue failed members`,
       };
     }
-    const donor = recoveryDonor(self, population, rng);
-    return donor === null ? { kind: 'continue' } : exploitFrom(donor, cfg, space, rng, true);
+    const donor = recoveryDonor(self, population, rng, ranking);
+    return donor === null
+      ? { kind: 'continue' }
+      : exploitFrom(donor, cfg, space, rng, true, { self, population, history });
   }
   if (inBurnIn(cfg.ready, self.step)) return { kind: 'continue' };
-  const donor = selectDonor(self, population, cfg.exploit, rng);
-  return donor === null ? { kind: 'continue' } : exploitFrom(donor, cfg, space, rng, false);
+  const donor = selectDonor(self, population, cfg.exploit, rng, ranking);
+  return donor === null
+    ? { kind: 'continue' }
+    : exploitFrom(donor, cfg, space, rng, false, { self, population, history });
 }
 
 /** A uniform choice among the top half (rounded up) of eligible members other than `self`. */
@@ -55,8 +82,12 @@ export function recoveryDonor(
   self: MemberView,
   population: PopulationSnapshot,
   rng: Rng,
+  ranking: Ranking = {},
 ): MemberView | null {
-  const ranked = rankMembers(population.filter((m) => m.id !== self.id));
+  const ranked = rankMembers(
+    population.filter((m) => m.id !== self.id),
+    ranking,
+  );
   if (ranked.length === 0) return null;
   return ranked[rng.int(Math.ceil(ranked.length / 2))] ?? null;
 }
@@ -67,8 +98,13 @@ function exploitFrom(
   space: SearchSpace,
   rng: Rng,
   recovery: boolean,
+  ctx: Pb2Context,
 ): Decision {
-  const explored = explore(donor.hparams, space, cfg.explore, rng, cfg.custom);
+  // A task's own explore hook wins over the configured kind, as it does over perturb.
+  const explored =
+    cfg.explore.kind === 'pb2' && cfg.custom === undefined
+      ? pb2Explore(donor.hparams, space, cfg.explore, rng, ctx)
+      : explore(donor.hparams, space, cfg.explore, rng, cfg.custom);
   const operations = recovery ? [RECOVERY_OPERATION, ...explored.operations] : explored.operations;
   return { kind: 'exploit', donor: donor.id, hparams: explored.hparams, operations };
 }

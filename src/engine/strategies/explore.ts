@@ -65,6 +65,16 @@ export function validateExploreConfig(cfg: ExploreConfig, space: SearchSpace): v
       }
     }
   }
+  const { kappa, maxPoints } = cfg.pb2 ?? {};
+  if (kappa !== undefined && !(Number.isFinite(kappa) && kappa >= 0)) {
+    issues.push(`pb2.kappa: ${kappa} must be a finite number >= 0 (default 2)`);
+  }
+  if (
+    maxPoints !== undefined &&
+    !(Number.isInteger(maxPoints) && maxPoints >= 2 && maxPoints <= 1000)
+  ) {
+    issues.push(`pb2.maxPoints: ${maxPoints} must be a whole number from 2 to 1000`);
+  }
   if (issues.length > 0) throw new ConfigError('invalid explore config:', issues);
 }
 

@@ -15,7 +15,10 @@ export interface Task<S = unknown> {
   create(h: Hparams, ctx: TaskContext): Promise<S>;
   /** Train `steps` steps with hyperparameters `h` (which may have changed since the last call). */
   train(state: S, h: Hparams, steps: number, ctx: TaskContext): Promise<void>;
-  /** Evaluate; `score` is maximised. */
+  /**
+   * Evaluate; `score` is maximised. Return a metric `diverged` > 0 when the model blew up (e.g.
+   * the loss exploded): the ready point then counts as failed, so the member is never copied.
+   */
   evaluate(state: S, ctx: TaskContext): Promise<Metrics>;
   save(state: S): Promise<Uint8Array>;
   /** Restore a saved state (possibly another member's) and continue with hyperparameters `h`. */

@@ -527,6 +527,29 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         });
       });
 
+      it('lists the most recently recorded results, oldest first, up to a limit', async () => {
+        const store = await open();
+        await create(store, 'exp', 2);
+        const a = await claimOrThrow(store, claimOpts('a', T0));
+        const b = await claimOrThrow(store, claimOpts('b', T0));
+        await store.recordResult(a, success(10, 0.1, 'a-10'));
+        await store.recordResult(b, success(10, 0.2, 'b-10'));
+        await store.recordResult(a, failure(20, 'task threw'));
+        await store.recordResult(b, success(20, 0.4, 'b-20'));
+        const recent = await store.listRecentResults('exp', 3);
+        expect(recent.map((r) => [r.memberId, r.step, r.score])).toEqual([
+          [b.memberId, 10, 0.2],
+          [a.memberId, 20, null],
+          [b.memberId, 20, 0.4],
+        ]);
+        expect(recent[2]).toEqual(
+          (await store.listResults('exp')).find((r) => r.checkpoint === 'b-20'),
+        );
+        expect(await store.listRecentResults('exp', 100)).toHaveLength(4);
+        expect(await store.listRecentResults('exp', 0)).toEqual([]);
+        expect(await store.listRecentResults('nope', 5)).toEqual([]);
+      });
+
       it('finishes a member on a done result: lease cleared, no decision due', async () => {
         const store = await open();
         await create(store, 'exp', 1);

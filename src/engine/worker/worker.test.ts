@@ -258,6 +258,61 @@ describe('runWorker', () => {
     expect(keys).toHaveLength(20);
   });
 
+  it('never copies a member the task flags as diverged, even with the best score', async () => {
+    const { store, id, options } = await setUp({
+      budget: { steps: 24 },
+      population: 3,
+      initialHparams: [],
+      exploit: { kind: 'truncation', fraction: 0.5 },
+    });
+    const base = options.task as Task<{ theta: [number, number] }>;
+    // Member 0 reports an unbeatable score but says its loss exploded at step 8.
+    const exploding: Task<{ theta: [number, number] }> = {
+      ...base,
+      evaluate: async (state, ctx) =>
+        ctx.memberId === 0 && ctx.step === 8
+          ? { score: 1e9, diverged: 1 }
+          : base.evaluate(state, ctx),
+    };
+    await runWorker({ ...options, task: exploding });
+    const results = await store.listResults(id);
+    expect(results.find((r) => r.memberId === 0 && r.step === 8)).toMatchObject({
+      score: null,
+      error: 'the task flagged the model as diverged (score 1000000000)',
+    });
+    const lineage = await store.listLineage(id);
+    expect(lineage.some((e) => e.donor === 0 && e.donorStep === 8)).toBe(false);
+    const recovery = lineage.find((e) => e.memberId === 0 && e.step === 8);
+    expect(recovery?.operations[0]).toBe('recovered from a failed ready point');
+  });
+
+  it('reads the population history for t-test selection and still finishes', async () => {
+    const { store, id, options } = await setUp({
+      budget: { steps: 60 },
+      population: 3,
+      initialHparams: [],
+      exploit: { kind: 'ttest', window: 3 },
+      fitness: { kind: 'mean', window: 3 },
+    });
+    const summary = await runWorker(options);
+    expect(summary.stoppedBy).toBe('finished');
+    expect(summary.exploits).toBeGreaterThan(0);
+    const lineage = await store.listLineage(id);
+    expect(lineage.length).toBe(summary.exploits);
+    // A copy needs >= 2 evaluations since the last exploit on both sides.
+    const results = await store.listResults(id);
+    for (const e of lineage) {
+      const since = Math.max(
+        -1,
+        ...lineage.filter((o) => o.memberId === e.memberId && o.step < e.step).map((o) => o.step),
+      );
+      const own = results.filter(
+        (r) => r.memberId === e.memberId && r.step > since && r.step <= e.step,
+      );
+      expect(own.length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
   it('marks a member failed after maxFailures consecutive failures and finishes the others', async () => {
     const { store, id, options } = await setUp({
       budget: { steps: 20 },

@@ -7,7 +7,7 @@ import { createRng, hashSeed } from '../core/rng.js';
 import type { SearchSpace } from '../core/space-types.js';
 import type { Hparams, Metrics } from '../core/types.js';
 import type { ReadyConfig } from '../strategies/config-types.js';
-import { decide } from '../strategies/decide.js';
+import { decide, needsHistory, type DecideConfig } from '../strategies/decide.js';
 import { segmentSteps } from '../strategies/ready.js';
 import type { Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
@@ -15,6 +15,7 @@ import { ashaSettingsOf } from '../setup/prepare-experiment.js';
 import { nextRung, type AshaSettings } from '../strategies/asha.js';
 import { applyAshaDecision } from './asha-decision.js';
 import { nextScheduleChange, scheduledHparams } from './replay-schedule.js';
+import { HISTORY_LIMIT, populationHistory } from './population-history.js';
 import { sleep } from './sleep.js';
 import { StopRequested } from './stop-requested.js';
 import { trainSegment } from './train-segment.js';
@@ -291,19 +292,23 @@ async function decideStage(env: WorkerEnv, lease: Lease): Promise<Decided> {
     return { member: outcome.member, exploited: false, ended: null };
   }
   const rng = createRng(env.seed, 'decide', member.id, member.step, member.token);
+  const cfg: DecideConfig = {
+    exploit: config.exploit,
+    explore: config.explore,
+    ready: readyConfig(config),
+    custom: task.explore,
+    fitness: config.fitness,
+  };
+  // Read before the transaction (results are append-only; a moment stale is harmless) so the
+  // store transaction stays as short as without history.
+  const history = needsHistory(cfg)
+    ? populationHistory(
+        await env.store.listRecentResults(env.experimentId, HISTORY_LIMIT),
+        await env.store.listLineage(env.experimentId),
+      )
+    : undefined;
   const applied = await env.store.applyDecision(lease, env.clock(), (self, population) =>
-    decide(
-      self,
-      population,
-      {
-        exploit: config.exploit,
-        explore: config.explore,
-        ready: readyConfig(config),
-        custom: task.explore,
-      },
-      space,
-      rng,
-    ),
+    decide(self, population, cfg, space, rng, history),
   );
   const d = applied.decision;
   const updated = applied.member;
@@ -469,6 +474,15 @@ async function evaluate(
       ...trained,
       trainSeconds,
       error: `${what} is not a finite number (${String(bad[1])})`,
+    };
+  }
+  if ((metrics.diverged ?? 0) > 0) {
+    // The task says the model blew up: a failed ready point, so it is never a donor, a PBT
+    // member is rescued from a better one, and a baseline member stops.
+    return {
+      ...trained,
+      trainSeconds,
+      error: `the task flagged the model as diverged (score ${metrics.score})`,
     };
   }
   return { ...trained, trainSeconds, metrics };

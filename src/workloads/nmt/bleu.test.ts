@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import {
@@ -6,6 +7,7 @@ import {
   closestRefLength,
   corpusBleu,
   corpusBleuMultiRef,
+  nltkCorpusBleu,
   sentenceBleu,
 } from './bleu.js';
 
@@ -158,5 +160,45 @@ describe('corpus BLEU', () => {
   it('rejects misaligned inputs and an empty hypothesis gets BP 0', () => {
     expect(() => corpusBleu([t('a')], [])).toThrow(/1 hypotheses but 0 references/);
     expect(corpusBleu([[]], [t('a b c d')]).bleu).toBe(0);
+  });
+});
+
+describe('nltkCorpusBleu', () => {
+  interface Vector {
+    readonly maxOrder: number;
+    readonly hypotheses: string[][];
+    readonly references: string[][][];
+    readonly bleu: number;
+  }
+  const vectors = JSON.parse(
+    readFileSync(new URL('./fixtures/nltk-bleu-vectors.json', import.meta.url), 'utf8'),
+  ) as { nltk: string; cases: Vector[] };
+
+  it('equals NLTK 3.8 corpus_bleu on 240 generated corpora (short hypotheses, unmatched orders)', () => {
+    expect(vectors.nltk).toBe('3.8');
+    for (const v of vectors.cases) {
+      const got = nltkCorpusBleu(v.hypotheses, v.references, v.maxOrder).bleu;
+      if (v.bleu === 0) expect(got).toBe(0);
+      else expect(Math.abs(got - v.bleu) / v.bleu).toBeLessThan(1e-9);
+    }
+    // The vectors do exercise the differences from the sacreBLEU reading.
+    const differs = vectors.cases.filter((v) => {
+      const sacre = corpusBleuMultiRef(v.hypotheses, v.references, { maxOrder: v.maxOrder }).bleu;
+      return v.bleu === 0 ? sacre !== 0 : Math.abs(sacre - v.bleu) / v.bleu > 1e-9;
+    });
+    expect(differs.length).toBeGreaterThan(150);
+  });
+
+  it('is tiny but positive when an order has no match, where corpusBleu is 0', () => {
+    const hyp = [t('a b c d')];
+    const refs = [[t('a b c x')]];
+    expect(corpusBleuMultiRef(hyp, refs).bleu).toBe(0);
+    const nltk = nltkCorpusBleu(hyp, refs).bleu;
+    // exp((log 3/4 + log 2/3 + log 1/2 + log 2.2e-308) / 4)
+    const expected = Math.exp(
+      (Math.log(0.75 * (2 / 3) * 0.5) + Math.log(2.2250738585072014e-308)) / 4,
+    );
+    expect(Math.abs(nltk - expected) / expected).toBeLessThan(1e-12);
+    expect(nltk).toBeGreaterThan(0);
   });
 });

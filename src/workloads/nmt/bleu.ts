@@ -1,10 +1,19 @@
 /**
- * Corpus-level BLEU (Papineni et al. 2002) on tokenized text, computed the way sacreBLEU
- * (with `tokenize='none'`) and NLTK's corpus_bleu do: clipped n-gram matches and n-gram counts
- * are summed over the whole corpus before the precisions are formed (not averaged per
- * sentence), BLEU = BP * exp(mean log precision), and the brevity penalty BP = exp(1 - r/c)
- * when the total hypothesis length c is below r, the sum over sentences of the reference
- * length closest to each hypothesis length (the shorter one on ties).
+ * Corpus-level BLEU (Papineni et al. 2002) on tokenized text.
+ *
+ * `corpusBleu` / `corpusBleuMultiRef` / `bleuFromStats` compute it the way sacreBLEU does (with
+ * `tokenize='none'`): clipped n-gram matches and n-gram counts are summed over the whole corpus
+ * before the precisions are formed (not averaged per sentence), BLEU = BP · exp(mean log
+ * precision), BP = exp(1 − r/c) when the total hypothesis length c is below r, the sum over
+ * sentences of the reference length closest to each hypothesis length (the shorter on ties).
+ * Without smoothing, an order with no match at all gives BLEU exactly 0, and a hypothesis
+ * shorter than n adds 0 n-grams to order n's count.
+ *
+ * That differs from NLTK's corpus_bleu in exactly those two places: NLTK counts
+ * max(1, n-gram count) per sentence, and with its default smoothing (method0) an order without
+ * a match has precision sys.float_info.min, so BLEU is tiny but positive. `nltkCorpusBleu`
+ * reproduces NLTK 3.8 (checked against vectors generated with Debian's python3-nltk:
+ * fixtures/nltk-bleu-vectors.json).
  */
 
 export type BleuSmoothing = 'none' | 'add-one' | 'floor' | 'exp';
@@ -237,4 +246,48 @@ export function sentenceBleu(
   options: BleuOptions = {},
 ): BleuResult {
   return bleuFromStats(bleuStats(hypothesis, references, options.maxOrder ?? 4), options);
+}
+
+/** Python's sys.float_info.min: NLTK's method0 precision for an order without a match. */
+const PYTHON_FLOAT_MIN = 2.2250738585072014e-308;
+
+/**
+ * Corpus BLEU exactly as NLTK 3.8's `corpus_bleu(references, hypotheses, weights)` with uniform
+ * weights 1/maxOrder and no smoothing function (its method0): per sentence the n-gram count of
+ * each order is max(1, count); no unigram match → 0; an order without a match → precision
+ * 2.2e-308 (a tiny positive BLEU, not 0); BP = 1 when c > r, 0 when c = 0, else exp(1 − r/c).
+ * For comparison with papers that report NLTK scores; `corpusBleu` is the sacreBLEU reading.
+ */
+export function nltkCorpusBleu(
+  hypotheses: readonly Tokens[],
+  references: readonly (readonly Tokens[])[],
+  maxOrder = 4,
+): BleuResult {
+  checkLengths(hypotheses, references);
+  if (!Number.isInteger(maxOrder) || maxOrder < 1) {
+    throw new RangeError(`BLEU maxOrder must be an integer >= 1, got ${maxOrder}`);
+  }
+  let stats = emptyBleuStats(maxOrder);
+  hypotheses.forEach((hyp, i) => {
+    const s = bleuStats(hyp, references[i] as readonly Tokens[], maxOrder);
+    stats = addBleuStats(stats, { ...s, totals: s.totals.map((t) => Math.max(1, t)) });
+  });
+  const { matches, totals, hypLength, refLength } = stats;
+  const bp = hypLength > refLength ? 1 : hypLength === 0 ? 0 : Math.exp(1 - refLength / hypLength);
+  const precisions = matches.map((m, n) => (m > 0 ? m / (totals[n] as number) : 0));
+  const result = (bleu: number): BleuResult => ({
+    bleu,
+    bleu100: 100 * bleu,
+    precisions,
+    bp,
+    ratio: refLength > 0 ? hypLength / refLength : 0,
+    hypLength,
+    refLength,
+    matches,
+    totals,
+  });
+  if (matches[0] === 0) return result(0);
+  let logSum = 0;
+  for (const p of precisions) logSum += Math.log(p > 0 ? p : PYTHON_FLOAT_MIN) / maxOrder;
+  return result(bp * Math.exp(logSum));
 }

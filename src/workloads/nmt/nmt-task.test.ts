@@ -172,6 +172,12 @@ describe('nmt task', () => {
     const m = await task.evaluate(s, ctx());
     expect(m.score).toBeGreaterThanOrEqual(0);
     expect(m.bleu100).toBeCloseTo(m.score * 100, 10);
+    expect(m.diverged).toBe(0);
+    // A loss far above uniform guessing over the vocabulary is flagged (the worker then never
+    // lets this member be copied).
+    s.lastLoss = 2 * Math.log(s.data.targetVocab.size);
+    expect((await task.evaluate(s, ctx())).diverged).toBe(1);
+    s.lastLoss = first;
     await task.dispose?.(s);
     const atEnd = tf.memory().numTensors;
     expect(before - atEnd).toBe(s.model.variables.length + 2 * 14 + 2);

@@ -55,6 +55,9 @@ export interface NmtState {
   tokens: number;
 }
 
+/** Training loss above this many times ln(target vocabulary size) flags the member diverged. */
+export const DIVERGED_LOSS_FACTOR = 1.5;
+
 interface CheckpointMeta {
   readonly format: 'nmt/1';
   readonly shape: Seq2SeqShape;
@@ -203,6 +206,11 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
         lengthRatio: bleu.ratio,
         trainLoss: state.lastLoss,
         trainTokens: state.tokens,
+        // A training loss well above uniform guessing (ln V per token) means the weights blew
+        // up (Multi30k, lr 0.9: loss 25–49 against ln 4000 = 8.3, healthy 3–4); such a member
+        // must never be copied, however its BLEU ranks (see docs/selection.md).
+        diverged:
+          state.lastLoss > DIVERGED_LOSS_FACTOR * Math.log(state.data.targetVocab.size) ? 1 : 0,
       } as Metrics);
     },
 

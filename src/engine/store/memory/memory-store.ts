@@ -179,6 +179,15 @@ export class MemoryStore implements Store {
     });
   }
 
+  listRecentResults(experimentId: string, limit: number): Promise<ResultRecord[]> {
+    return asPromise(() => {
+      const all = this.results
+        .filter((r) => r.experiment_id === experimentId)
+        .sort((a, b) => a.id - b.id);
+      return all.slice(Math.max(0, all.length - limit)).map(resultFromRow);
+    });
+  }
+
   listResults(experimentId: string): Promise<ResultRecord[]> {
     return asPromise(() =>
       this.results

@@ -350,6 +350,14 @@ export class PostgresStore implements Store {
     });
   }
 
+  async listRecentResults(experimentId: string, limit: number): Promise<ResultRecord[]> {
+    const rows = await this.db.query<ResultRow>(
+      'SELECT * FROM results WHERE experiment_id = $1 ORDER BY id DESC LIMIT $2',
+      [experimentId, limit],
+    );
+    return rows.reverse().map(resultFromRow);
+  }
+
   async listResults(experimentId: string): Promise<ResultRecord[]> {
     const rows = await this.db.query<ResultRow>(
       'SELECT * FROM results WHERE experiment_id = $1 ORDER BY member_id, step, id',

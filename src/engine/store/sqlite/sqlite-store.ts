@@ -100,6 +100,9 @@ function prepareStatements(db: Database.Database) {
     listResults: db.prepare<[string], ResultRow>(
       'SELECT * FROM results WHERE experiment_id = ? ORDER BY member_id, step, id',
     ),
+    listRecentResults: db.prepare<[string, number], ResultRow>(
+      'SELECT * FROM results WHERE experiment_id = ? ORDER BY id DESC LIMIT ?',
+    ),
     insertLineage: db.prepare<[Unnumbered<LineageRow>]>(
       `INSERT INTO lineage (experiment_id, member_id, step, donor, donor_step, donor_checkpoint,
          old_hparams, new_hparams, operations, time)
@@ -280,6 +283,12 @@ export class SqliteStore implements Store {
 
   listResults(experimentId: string): Promise<ResultRecord[]> {
     return asPromise(() => this.sql.listResults.all(experimentId).map(resultFromRow));
+  }
+
+  listRecentResults(experimentId: string, limit: number): Promise<ResultRecord[]> {
+    return asPromise(() =>
+      this.sql.listRecentResults.all(experimentId, limit).reverse().map(resultFromRow),
+    );
   }
 
   listLineage(experimentId: string): Promise<LineageEvent[]> {
