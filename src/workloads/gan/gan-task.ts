@@ -7,7 +7,8 @@ import { loadCifar10, type Cifar10, type ImageDataset } from '../datasets/index.
 import { classifierScore } from './classifier-score.js';
 import { frechetDistance, gaussianFit, type GaussianFit } from './frechet.js';
 import { ensureBackend } from '../tfjs/ensure-backend.js';
-import { decodeCheckpoint, encodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
+import { decodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
+import { checkTaskMeta, encodeTaskCheckpoint, hparamNumber } from '../tfjs/task-kit.js';
 import { setLearningRate } from '../tfjs/hparams.js';
 import { BatchSampler, trainStep, type SamplerState } from '../tfjs/train-loop.js';
 import type { Task, TaskContext, TaskDefinition } from '../../engine/tasks/task.js';
@@ -142,13 +143,7 @@ function cifarResources(options: GanOptions): (ctx: TaskContext) => Promise<GanR
   };
 }
 
-function hparamNumber(h: Hparams, name: string): number {
-  const value = h[name];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`gan needs a positive hyperparameter "${name}", got ${String(value)}`);
-  }
-  return value;
-}
+const POSITIVE = { positive: true };
 
 /** Standard normal noise [n, dim] from a seeded stream. */
 function noiseBatch(n: number, dim: number, ...seed: (string | number)[]): tf.Tensor2D {
@@ -185,8 +180,8 @@ export function createGanTask(
       state.samplerSeed = hashSeed(ctx.seed, 'sampler');
       state.sampler = new BatchSampler(state.res.train.count, state.samplerSeed);
     }
-    setLearningRate(state.optG, hparamNumber(h, 'lrG'));
-    setLearningRate(state.optD, hparamNumber(h, 'lrD'));
+    setLearningRate(state.optG, hparamNumber('gan', h, 'lrG', POSITIVE));
+    setLearningRate(state.optD, hparamNumber('gan', h, 'lrD', POSITIVE));
   };
 
   return {
@@ -199,8 +194,8 @@ export function createGanTask(
       return {
         res,
         gan: createGan(shape, initialGanWeights(shape, ctx.rng)),
-        optG: tf.train.adam(hparamNumber(h, 'lrG'), GAN_BETA1),
-        optD: tf.train.adam(hparamNumber(h, 'lrD'), GAN_BETA1),
+        optG: tf.train.adam(hparamNumber('gan', h, 'lrG', POSITIVE), GAN_BETA1),
+        optD: tf.train.adam(hparamNumber('gan', h, 'lrD', POSITIVE), GAN_BETA1),
         sampler: new BatchSampler(res.train.count, samplerSeed),
         samplerSeed,
         owner: ctx.memberId,
@@ -286,24 +281,20 @@ export function createGanTask(
         lastGLoss: Number.isFinite(state.lastGLoss) ? state.lastGLoss : null,
         diverged: state.diverged,
       };
-      return encodeCheckpoint({
-        tensors: [
+      return encodeTaskCheckpoint(
+        [
           ...state.gan.generator.map((t, i) => ({ name: `g${i}`, tensor: t })),
           ...state.gan.discriminator.map((t, i) => ({ name: `d${i}`, tensor: t })),
         ],
-        optimizers: { generator: state.optG, discriminator: state.optD },
+        { generator: state.optG, discriminator: state.optD },
         meta,
-      });
+      );
     },
 
     async load(bytes, h, ctx) {
       const res = await prepare(ctx);
       const decoded = decodeCheckpoint(bytes);
-      const meta = decoded.meta as Partial<CheckpointMeta> | null;
-      if (meta?.format !== 'gan/1' || meta.shape === undefined) {
-        throw new ConfigError('not a gan checkpoint (wrong or missing meta data)');
-      }
-      const m = meta as CheckpointMeta;
+      const m = checkTaskMeta<CheckpointMeta>(decoded.meta, 'gan/1', ['shape']);
       if (JSON.stringify(m.shape) !== JSON.stringify(shape)) {
         throw new ConfigError(
           `checkpoint holds a GAN of shape ${JSON.stringify(m.shape)}, the task options give ${JSON.stringify(shape)}`,
@@ -355,10 +346,7 @@ export function createGanTask(
 /** The GAN stored in a task checkpoint (no optimizers, no data): to generate images offline. */
 export function ganFromCheckpoint(bytes: Uint8Array): { gan: Gan; modelSteps: number } {
   const decoded = decodeCheckpoint(bytes);
-  const meta = decoded.meta as Partial<CheckpointMeta> | null;
-  if (meta?.format !== 'gan/1' || meta.shape === undefined || meta.generatorTensors === undefined) {
-    throw new ConfigError('not a gan checkpoint (wrong or missing meta data)');
-  }
+  const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'gan/1', ['shape', 'generatorTensors']);
   const data = decoded.tensors.map((t) => t.data as Float32Array);
   const gan = createGan(meta.shape, {
     generator: data.slice(0, meta.generatorTensors),

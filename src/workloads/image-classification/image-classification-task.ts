@@ -7,7 +7,6 @@ import type { ImageDataset } from '../datasets/index.js';
 import { ensureBackend } from '../tfjs/ensure-backend.js';
 import {
   decodeCheckpoint,
-  encodeCheckpoint,
   restoreOptimizer,
   type OptimizerSnapshot,
   type SavedTensor,
@@ -28,6 +27,7 @@ import {
 } from './mlp.js';
 import { parseImageClassificationOptions, type ImageClassificationOptions } from './options.js';
 import { resizeMlp } from './resize.js';
+import { checkTaskMeta, encodeTaskCheckpoint, hparamNumber } from '../tfjs/task-kit.js';
 
 /** The tuned hyperparameters and their priors/bounds. */
 export const IMAGE_CLASSIFICATION_SPACE: SearchSpace = {
@@ -123,7 +123,7 @@ export function createImageClassificationTask(
     h: Hparams,
     ctx: TaskContext,
   ): Promise<void> => {
-    const width = hparamNumber(h, 'width');
+    const width = hparamNumber('image-classification', h, 'width');
     if (width !== state.mlp.shape.width) {
       const from = state.mlp.shape.width;
       const rebuilt = restore(
@@ -142,7 +142,7 @@ export function createImageClassificationTask(
       state.samplerSeed = hashSeed(ctx.seed, 'sampler');
       state.sampler = new BatchSampler(state.splits.train.count, state.samplerSeed);
     }
-    setLearningRate(state.optimizer, hparamNumber(h, 'lr'));
+    setLearningRate(state.optimizer, hparamNumber('image-classification', h, 'lr'));
   };
 
   const save = (state: ImageClassificationState): Promise<Uint8Array> => {
@@ -155,11 +155,11 @@ export function createImageClassificationTask(
       modelSteps: state.modelSteps,
       lastLoss: Number.isFinite(state.lastLoss) ? state.lastLoss : null,
     };
-    return encodeCheckpoint({
-      tensors: state.mlp.variables.map((v, i) => ({ name: `w${i}`, tensor: v })),
-      optimizers: { adam: state.optimizer },
+    return encodeTaskCheckpoint(
+      state.mlp.variables.map((v, i) => ({ name: `w${i}`, tensor: v })),
+      { adam: state.optimizer },
       meta,
-    });
+    );
   };
 
   return {
@@ -168,13 +168,13 @@ export function createImageClassificationTask(
 
     async create(h, ctx) {
       const splits = await prepare(ctx);
-      const shape = shapeFor(splits, hparamNumber(h, 'width'));
+      const shape = shapeFor(splits, hparamNumber('image-classification', h, 'width'));
       const mlp = createMlp(shape, initialMlpWeights(shape, ctx.rng));
       const samplerSeed = hashSeed(ctx.seed, 'sampler');
       const state: ImageClassificationState = {
         splits,
         mlp,
-        optimizer: tf.train.adam(hparamNumber(h, 'lr')),
+        optimizer: tf.train.adam(hparamNumber('image-classification', h, 'lr')),
         sampler: new BatchSampler(splits.train.count, samplerSeed),
         samplerSeed,
         owner: ctx.memberId,
@@ -186,7 +186,7 @@ export function createImageClassificationTask(
 
     async train(state, h, steps, ctx) {
       await adopt(state, h, ctx);
-      const l1 = hparamNumber(h, 'l1');
+      const l1 = hparamNumber('image-classification', h, 'l1');
       const { train, normalise } = state.splits;
       const classes = state.mlp.shape.classes;
       const inputSize = state.mlp.shape.inputSize;
@@ -247,7 +247,7 @@ export function createImageClassificationTask(
     async load(bytes, h, ctx) {
       const splits = await prepare(ctx);
       const decoded = decodeCheckpoint(bytes);
-      const meta = checkpointMeta(decoded.meta);
+      const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'image-classification/1', ['shape']);
       const expected = shapeFor(splits, meta.shape.width);
       if (meta.shape.inputSize !== expected.inputSize || meta.shape.classes !== expected.classes) {
         throw new ConfigError(
@@ -255,7 +255,7 @@ export function createImageClassificationTask(
         );
       }
       // Resized while restoring (an exploit that changed the width), not rebuilt twice.
-      const width = hparamNumber(h, 'width');
+      const width = hparamNumber('image-classification', h, 'width');
       const state = restore(decoded, splits, width, hashSeed(ctx.seed, 'resize'));
       if (width !== meta.shape.width) {
         ctx.log(
@@ -277,7 +277,7 @@ function restore(
   width: number,
   resizeSeed: number,
 ): ImageClassificationState {
-  const meta = checkpointMeta(decoded.meta);
+  const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'image-classification/1', ['shape']);
   const adam = decoded.optimizers['adam'];
   if (adam === undefined) throw new ConfigError('checkpoint has no Adam state');
   let shape = meta.shape;
@@ -323,24 +323,6 @@ function restore(
 function disposeState(state: ImageClassificationState): void {
   disposeMlp(state.mlp);
   state.optimizer.dispose();
-}
-
-function checkpointMeta(raw: unknown): CheckpointMeta {
-  const meta = raw as Partial<CheckpointMeta> | null;
-  if (meta?.format !== 'image-classification/1' || meta.shape === undefined) {
-    throw new ConfigError('not an image-classification checkpoint (wrong or missing meta data)');
-  }
-  return meta as CheckpointMeta;
-}
-
-function hparamNumber(h: Hparams, name: string): number {
-  const value = h[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ConfigError(
-      `image-classification needs a numeric hyperparameter "${name}", got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 /** Fraction of the first `count` images of `ds` classified correctly. */

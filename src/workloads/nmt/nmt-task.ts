@@ -4,7 +4,8 @@ import { hashSeed } from '../../engine/core/rng.js';
 import type { SearchSpace } from '../../engine/core/space-types.js';
 import type { Hparams, Metrics } from '../../engine/core/types.js';
 import { ensureBackend } from '../tfjs/ensure-backend.js';
-import { decodeCheckpoint, encodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
+import { decodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
+import { checkTaskMeta, encodeTaskCheckpoint, hparamNumber } from '../tfjs/task-kit.js';
 import { setLearningRate } from '../tfjs/hparams.js';
 import { trainStep } from '../tfjs/train-loop.js';
 import type { Task, TaskContext, TaskDefinition } from '../../engine/tasks/task.js';
@@ -109,7 +110,7 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
         state.samplerSeed,
       );
     }
-    setLearningRate(state.optimizer, hparamNumber(h, 'lr'));
+    setLearningRate(state.optimizer, hparamNumber('nmt', h, 'lr'));
   };
 
   const save = (state: NmtState): Promise<Uint8Array> => {
@@ -124,14 +125,11 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
       lastLoss: Number.isFinite(state.lastLoss) ? state.lastLoss : null,
       tokens: state.tokens,
     };
-    return encodeCheckpoint({
-      tensors: state.model.variables.map((v, i) => ({
-        name: WEIGHT_NAMES[i] as string,
-        tensor: v,
-      })),
-      optimizers: { adam: state.optimizer },
+    return encodeTaskCheckpoint(
+      state.model.variables.map((v, i) => ({ name: WEIGHT_NAMES[i] as string, tensor: v })),
+      { adam: state.optimizer },
       meta,
-    });
+    );
   };
 
   return {
@@ -145,7 +143,7 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
       return {
         data,
         model: createSeq2Seq(shape, initialSeq2SeqWeights(shape, ctx.rng)),
-        optimizer: tf.train.adam(hparamNumber(h, 'lr')),
+        optimizer: tf.train.adam(hparamNumber('nmt', h, 'lr')),
         sampler: PairBatchSampler.forPairs(data.train, options.batchSize, samplerSeed),
         samplerSeed,
         owner: ctx.memberId,
@@ -157,7 +155,7 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
 
     async train(state, h, steps, ctx) {
       adopt(state, h, ctx);
-      const dropout = hparamNumber(h, 'dropout');
+      const dropout = hparamNumber('nmt', h, 'dropout');
       let total = 0;
       let lastYield = performance.now();
       for (let i = 0; i < steps; i++) {
@@ -211,7 +209,7 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
     async load(bytes, h, ctx) {
       const data = await prepare(ctx);
       const decoded = decodeCheckpoint(bytes);
-      const meta = checkpointMeta(decoded.meta);
+      const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'nmt/1', ['shape']);
       const expected = shapeFor(data);
       if (
         meta.vocabHash !== data.vocabHash ||
@@ -293,22 +291,6 @@ export function exampleTranslations(
     reference: (set.references[i] as readonly string[]).join(' '),
     translation: state.data.targetVocab.decode(translations[i] as readonly number[]).join(' '),
   }));
-}
-
-function checkpointMeta(raw: unknown): CheckpointMeta {
-  const meta = raw as Partial<CheckpointMeta> | null;
-  if (meta?.format !== 'nmt/1' || meta.shape === undefined) {
-    throw new ConfigError('not an nmt checkpoint (wrong or missing meta data)');
-  }
-  return meta as CheckpointMeta;
-}
-
-function hparamNumber(h: Hparams, name: string): number {
-  const value = h[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ConfigError(`nmt needs a numeric hyperparameter "${name}", got ${String(value)}`);
-  }
-  return value;
 }
 
 export const nmtTaskDefinition: TaskDefinition<NmtOptions> = {
