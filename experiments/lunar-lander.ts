@@ -23,6 +23,7 @@ import { LunarLander } from '../src/workloads/lunar-lander/env/lunar-lander.js';
 import { recordEpisode } from '../src/workloads/lunar-lander/env/record-episode.js';
 import { renderEpisodeSvg } from '../src/workloads/lunar-lander/env/render-svg.js';
 import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
+import { readExperiments } from '../src/engine/store/experiments.js';
 import { openStore } from '../src/engine/store/open-store.js';
 import type { LineageEvent, MemberRecord, ResultRecord } from '../src/engine/store/store.js';
 import {
@@ -141,10 +142,10 @@ const store = await openStore(STORE);
 const checkpoints = new FilesystemCheckpointStore(CHECKPOINTS);
 if (values['analyze-only']) {
   // Wall time from the store: experiment creation to its last recorded result.
-  const experiments = await store.listExperiments();
+  const experiments = await readExperiments(store);
   for (const method of METHODS) {
     const e = experiments
-      .filter((x) => (x.config as { method?: string }).method === method)
+      .filter((x) => x.config.method === method)
       .sort((a, b) => b.createdAt - a.createdAt)[0];
     if (!e) throw new Error(`no ${method} experiment in ${STORE}`);
     const last = Math.max(...(await store.listResults(e.id)).map((r) => r.time));

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseExperimentConfig } from '../config/experiment-config.js';
+import { readExperiment } from '../store/experiments.js';
 import type { Store } from '../store/store.js';
 import { launchWorkers } from '../worker/launcher.js';
 import { IN_STORE_DATABASE } from '../checkpoints/open-checkpoint-store.js';
@@ -22,11 +22,12 @@ export async function runWithLocalWorkers(
   experimentId: string,
   workers: number,
   log: (line: string) => void,
-  extraWorkerArgs: readonly string[] = [],
+  /** Task options the workers use instead of the stored ones (`pbt resume --backend`). */
+  taskOptions?: Readonly<Record<string, unknown>>,
 ): Promise<RunOutcome> {
-  const experiment = await store.getExperiment(experimentId);
+  const experiment = await readExperiment(store, experimentId);
   if (!experiment) throw new Error(`experiment ${experimentId} vanished`);
-  const config = parseExperimentConfig(experiment.config, 'stored experiment config');
+  const { config } = experiment;
   const logDir = workerLogDir(config.checkpoints, experimentId);
   const started = Date.now();
   log(
@@ -39,7 +40,7 @@ export async function runWithLocalWorkers(
     workers,
     logDir,
     onEvent: (m) => log(m),
-    extraArgs: extraWorkerArgs,
+    taskOptions,
   });
 
   let interrupted = false;

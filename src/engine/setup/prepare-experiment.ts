@@ -46,14 +46,21 @@ export async function prepareExperiment(
   return buildTask(config, definition);
 }
 
-/** Rebuild the task of a stored (already validated) config, e.g. in a worker process. */
+/**
+ * Rebuild the task of a stored config (validated when read: src/engine/store/experiments.ts),
+ * e.g. in a worker process. `taskOptions` override stored ones for this process only (a
+ * worker's --backend).
+ */
 export async function prepareStoredExperiment(
-  storedConfig: unknown,
+  config: ExperimentConfig,
   tasks: TaskRegistry,
+  taskOptions: Readonly<Record<string, unknown>> = {},
 ): Promise<PreparedExperiment> {
-  const config = parseExperimentConfig(storedConfig, 'stored experiment config');
   const definition = await tasks.resolve(config.task);
-  return buildTask(config, definition);
+  return buildTask(
+    { ...config, taskOptions: { ...config.taskOptions, ...taskOptions } },
+    definition,
+  );
 }
 
 async function buildTask(

@@ -3,7 +3,7 @@ import type { SearchSpace } from '../core/space-types.js';
 import type { Decision, MemberView, PopulationSnapshot } from '../core/types.js';
 import type { ExploitConfig, ExploreConfig, ReadyConfig } from './config-types.js';
 import { rankMembers, selectDonor, validateExploitConfig } from './exploit.js';
-import { explore, type CustomExplore } from './explore.js';
+import { explore, validateExploreConfig, type CustomExplore } from './explore.js';
 import { inBurnIn, validateReadyConfig } from './ready.js';
 
 export interface DecideConfig {
@@ -13,11 +13,23 @@ export interface DecideConfig {
   readonly custom?: CustomExplore | undefined;
 }
 
+/**
+ * Check strategy settings once (a worker does so when it starts), so that `decide`, called at
+ * every ready point, takes them as they are. Throws ConfigError naming each bad field.
+ */
+export function validateDecideConfig(cfg: DecideConfig, space: SearchSpace): DecideConfig {
+  validateExploitConfig(cfg.exploit);
+  validateExploreConfig(cfg.explore, space);
+  if (cfg.ready !== undefined) validateReadyConfig(cfg.ready);
+  return cfg;
+}
+
 export const RECOVERY_OPERATION = 'recovered from a failed ready point';
 
 /**
  * What a member does at a ready point; the single entry point workers call (through
- * Store.applyDecision). Pure: reads the snapshot, draws only from `rng`.
+ * Store.applyDecision). Pure: reads the snapshot, draws only from `rng`. `cfg` is taken as
+ * validated (validateDecideConfig).
  *
  * 1. Last ready point failed: with exploit kind 'none' (baselines) stop the member (a diverged
  *    baseline member is an honest result); otherwise copy a uniform choice among the top half
@@ -33,8 +45,6 @@ export function decide(
   space: SearchSpace,
   rng: Rng,
 ): Decision {
-  validateExploitConfig(cfg.exploit);
-  if (cfg.ready !== undefined) validateReadyConfig(cfg.ready);
   if (self.lastFailed) {
     if (cfg.exploit.kind === 'none') {
       return {

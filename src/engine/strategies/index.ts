@@ -1,6 +1,12 @@
 /** Strategies: pure functions of (member, population snapshot, rng). */
 export type { ExploitConfig, ExploreConfig, ReadyConfig, SyncMode } from './config-types.js';
-export { decide, recoveryDonor, RECOVERY_OPERATION, type DecideConfig } from './decide.js';
+export {
+  decide,
+  recoveryDonor,
+  validateDecideConfig,
+  RECOVERY_OPERATION,
+  type DecideConfig,
+} from './decide.js';
 export {
   DEFAULT_TRUNCATION_FRACTION,
   isEligible,

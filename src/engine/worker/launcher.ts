@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeWorkerSpec, WORKER_SPEC_ENV, type WorkerSpec } from './worker-spec.js';
 
 /** Where the `pbt` entry script lives, for forking worker processes. */
 const PBT_BIN = fileURLToPath(new URL('../../../bin/pbt.js', import.meta.url));
@@ -15,8 +16,8 @@ export interface LaunchOptions {
   /** Restart a worker that died abnormally (crash, SIGKILL), at most this many times in all. */
   readonly maxRestarts?: number;
   readonly onEvent?: (message: string) => void;
-  /** Extra arguments for every `pbt worker` (e.g. --backend). */
-  readonly extraArgs?: readonly string[];
+  /** Task options every worker runs with instead of the stored ones (WorkerSpec.taskOptions). */
+  readonly taskOptions?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface LaunchedWorkers {
@@ -44,20 +45,16 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
 
   const start = (slot: number): void => {
     const log = openSync(path.join(opts.logDir, `worker-${slot}.log`), 'a');
-    const child = fork(
-      PBT_BIN,
-      [
-        'worker',
-        '--store',
-        opts.storeUrl,
-        '--experiment',
-        opts.experimentId,
-        '--worker-name',
-        `local-${slot}`,
-        ...(opts.extraArgs ?? []),
-      ],
-      { stdio: ['ignore', log, log, 'ipc'] },
-    );
+    const spec: WorkerSpec = {
+      storeUrl: opts.storeUrl,
+      experiment: opts.experimentId,
+      workerName: `local-${slot}`,
+      taskOptions: opts.taskOptions,
+    };
+    const child = fork(PBT_BIN, ['worker'], {
+      stdio: ['ignore', log, log, 'ipc'],
+      env: { ...process.env, [WORKER_SPEC_ENV]: encodeWorkerSpec(spec) },
+    });
     children.set(slot, child);
     child.on('exit', (code, signal) => {
       children.delete(slot);

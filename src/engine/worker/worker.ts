@@ -6,7 +6,7 @@ import { createRng, hashSeed } from '../core/rng.js';
 import type { SearchSpace } from '../core/space-types.js';
 import type { Metrics } from '../core/types.js';
 import type { ReadyConfig } from '../strategies/config-types.js';
-import { decide } from '../strategies/decide.js';
+import { decide, validateDecideConfig } from '../strategies/decide.js';
 import { segmentSteps } from '../strategies/ready.js';
 import type { Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
@@ -69,6 +69,15 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}`;
   const leaseMs = config.leaseSeconds * 1000;
   const pollMs = opts.pollMs ?? 200;
+  const strategy = validateDecideConfig(
+    {
+      exploit: config.exploit,
+      explore: config.explore,
+      ready: readyConfig(config),
+      custom: task.explore,
+    },
+    space,
+  );
   // Held in an object: the cycle function below replaces it, which flow analysis cannot see.
   const held: { cache: CachedState | null } = { cache: null };
   let readyPoints = 0;
@@ -142,18 +151,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     if (member.decisionDue) {
       const rng = createRng(opts.seed, 'decide', member.id, member.step, member.token);
       const applied = await store.applyDecision(lease, clock(), (self, population) =>
-        decide(
-          self,
-          population,
-          {
-            exploit: config.exploit,
-            explore: config.explore,
-            ready: readyConfig(config),
-            custom: task.explore,
-          },
-          space,
-          rng,
-        ),
+        decide(self, population, strategy, space, rng),
       );
       member = applied.member;
       const d = applied.decision;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { PbtError } from '../../core/errors.js';
 import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
-import { backendArgs, resolveStoreUrl } from './run.js';
+import { backendOverride, resolveStoreUrl } from './run.js';
 
 export function registerResume(program: Command, log: (line: string) => void): void {
   program
@@ -36,7 +36,7 @@ export function registerResume(program: Command, log: (line: string) => void): v
             experiment.id,
             workers,
             log,
-            backendArgs(flags),
+            backendOverride(flags),
           );
           if (outcome.status === 'stopped') process.exitCode = 130;
         });

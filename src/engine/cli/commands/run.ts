@@ -107,14 +107,8 @@ export function registerRun(
             );
             continue;
           }
-          const outcome = await runWithLocalWorkers(
-            store,
-            storeUrl,
-            experiment.id,
-            workers,
-            log,
-            backendArgs(flags),
-          );
+          // --backend is a task option, stored with the experiment: workers read it from there.
+          const outcome = await runWithLocalWorkers(store, storeUrl, experiment.id, workers, log);
           if (outcome.status === 'stopped') {
             process.exitCode = 130;
             return;
@@ -146,8 +140,11 @@ function parseBaselines(text: string | undefined): string[] {
   return methods;
 }
 
-export function backendArgs(flags: { backend?: string }): string[] {
-  return flags.backend ? ['--backend', flags.backend] : [];
+/** `--backend` of resume/worker: a task option this machine's workers use instead of the stored one. */
+export function backendOverride(flags: {
+  backend?: string;
+}): Readonly<Record<string, unknown>> | undefined {
+  return flags.backend ? { backend: flags.backend } : undefined;
 }
 
 /** Relative SQLite paths are made absolute so every worker process opens the same file. */

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
 import { runWorker } from '../../worker/worker.js';
+import { workerSpecFromEnv, type WorkerSpec } from '../../worker/worker-spec.js';
 import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
-import { resolveStoreUrl } from './run.js';
+import { backendOverride, resolveStoreUrl } from './run.js';
 
 interface WorkerFlags {
   store: string;
@@ -31,58 +32,66 @@ export function registerWorker(program: Command, tasks: TaskRegistry): void {
       'where checkpoints are, if it differs on this machine: a directory, postgres (the store database) or a postgres:// URL',
     )
     .option('--backend <name>', 'TensorFlow.js backend: node | wasm | cpu')
-    .action(async (flags: WorkerFlags) => {
-      const storeUrl = resolveStoreUrl(flags.store);
-      await withStore(storeUrl, async (store) => {
-        const experiment = await findExperiment(store, flags.experiment);
-        const stored = experiment.config as { taskOptions?: Record<string, unknown> };
-        const config = flags.backend
-          ? { ...stored, taskOptions: { ...stored.taskOptions, backend: flags.backend } }
-          : stored;
-        const prepared = await prepareStoredExperiment(config, tasks);
-        const workerId = `${flags.workerName ?? 'worker'}@${hostname()}:${process.pid}`;
-        const log = (m: string): void =>
-          void process.stderr.write(`${new Date().toISOString()} ${workerId} ${m}\n`);
-        const controller = new AbortController();
-        const stop = (): void => {
-          log('stop requested: releasing the member at the next safe point');
-          controller.abort();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-        log(`joined experiment ${experiment.id} (task ${experiment.task})`);
-        // `checkpoints: postgres` means this worker's own --store database.
-        const checkpoints = checkpointsOf(experiment, flags.checkpoints, storeUrl);
-        try {
-          const summary = await runWorker({
-            store,
-            checkpoints,
-            experimentId: experiment.id,
-            config: prepared.config,
-            task: prepared.task,
-            space: prepared.space,
-            seed: experiment.seed,
-            workerId,
-            log,
-            signal: controller.signal,
-          });
-          log(
-            `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
-          );
-          if (summary.stoppedBy === 'finished') {
-            // With only remote workers nobody else cleans up. Keep anything younger than the
-            // store's retry window: a checkpoint written before a database outage may still be
-            // about to be referenced.
-            const gc = await checkpoints.gc(
-              await store.referencedCheckpoints(),
-              FINISHED_GC_MIN_AGE_MS,
-              Date.now(),
-            );
-            if (gc.deleted > 0) log(`removed ${gc.deleted} unreferenced checkpoints`);
-          }
-        } finally {
-          await checkpoints.close?.();
-        }
+    // A process forked by `pbt run`/`resume` gets its spec from the launcher, not from flags.
+    .action((flags: WorkerFlags) => runWorkerProcess(workerSpecFromEnv() ?? specOf(flags), tasks));
+}
+
+function specOf(flags: WorkerFlags): WorkerSpec {
+  return {
+    storeUrl: resolveStoreUrl(flags.store),
+    experiment: flags.experiment,
+    workerName: flags.workerName ?? 'worker',
+    checkpoints: flags.checkpoints,
+    taskOptions: backendOverride(flags),
+  };
+}
+
+async function runWorkerProcess(spec: WorkerSpec, tasks: TaskRegistry): Promise<void> {
+  await withStore(spec.storeUrl, async (store) => {
+    const experiment = await findExperiment(store, spec.experiment);
+    const prepared = await prepareStoredExperiment(experiment.config, tasks, spec.taskOptions);
+    const workerId = `${spec.workerName}@${hostname()}:${process.pid}`;
+    const log = (m: string): void =>
+      void process.stderr.write(`${new Date().toISOString()} ${workerId} ${m}\n`);
+    const controller = new AbortController();
+    const stop = (): void => {
+      log('stop requested: releasing the member at the next safe point');
+      controller.abort();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    log(`joined experiment ${experiment.id} (task ${experiment.task})`);
+    // `checkpoints: postgres` means this worker's own --store database.
+    const checkpoints = checkpointsOf(experiment, spec.checkpoints, spec.storeUrl);
+    try {
+      const summary = await runWorker({
+        store,
+        checkpoints,
+        experimentId: experiment.id,
+        config: prepared.config,
+        task: prepared.task,
+        space: prepared.space,
+        seed: experiment.seed,
+        workerId,
+        log,
+        signal: controller.signal,
       });
-    });
+      log(
+        `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
+      );
+      if (summary.stoppedBy === 'finished') {
+        // With only remote workers nobody else cleans up. Keep anything younger than the
+        // store's retry window: a checkpoint written before a database outage may still be
+        // about to be referenced.
+        const gc = await checkpoints.gc(
+          await store.referencedCheckpoints(),
+          FINISHED_GC_MIN_AGE_MS,
+          Date.now(),
+        );
+        if (gc.deleted > 0) log(`removed ${gc.deleted} unreferenced checkpoints`);
+      }
+    } finally {
+      await checkpoints.close?.();
+    }
+  });
 }
