@@ -11,7 +11,12 @@ import { decodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
 import { checkTaskMeta, encodeTaskCheckpoint, hparamNumber } from '../tfjs/task-kit.js';
 import { setLearningRate } from '../tfjs/hparams.js';
 import { BatchSampler, trainStep, type SamplerState } from '../tfjs/train-loop.js';
-import type { Task, TaskContext, TaskDefinition } from '../../engine/tasks/task.js';
+import type {
+  EvaluationContext,
+  Task,
+  TaskContext,
+  TaskDefinition,
+} from '../../engine/tasks/task.js';
 import { ensureScoreClassifier } from './ensure-classifier.js';
 import { classifierScorer, type ImageScorer } from './image-scorer.js';
 import { pixelBatch } from './layers.js';
@@ -123,7 +128,7 @@ async function createScorer(
 }
 
 /** Resources from the real data set and the cached classifier, once per process. */
-function cifarResources(options: GanOptions): (ctx: TaskContext) => Promise<GanResources> {
+function cifarResources(options: GanOptions): (ctx: EvaluationContext) => Promise<GanResources> {
   let cached: Promise<GanResources> | undefined;
   return (ctx) => {
     cached ??= (async () => {
@@ -160,7 +165,7 @@ function noiseBatch(n: number, dim: number, ...seed: (string | number)[]): tf.Te
  */
 export function createGanTask(
   options: GanOptions,
-  resources?: (ctx: TaskContext) => Promise<GanResources>,
+  resources?: (ctx: EvaluationContext) => Promise<GanResources>,
 ): Task<GanState> {
   const getResources = resources ?? cifarResources(options);
   const shape: GanShape = {
@@ -168,7 +173,7 @@ export function createGanTask(
     genFilters: options.genFilters,
     discFilters: options.discFilters,
   };
-  const prepare = async (ctx: TaskContext): Promise<GanResources> => {
+  const prepare = async (ctx: EvaluationContext): Promise<GanResources> => {
     await ensureBackend(options.backend, ctx);
     return getResources(ctx);
   };
@@ -339,6 +344,28 @@ export function createGanTask(
       disposeGan(state.gan);
       state.optG.dispose();
       state.optD.dispose();
+    },
+
+    // Generated samples scored by the task's scorer; the Fréchet distance is to the real test
+    // images (the only split a generator is scored against).
+    splits: ['test'],
+    async evaluateCheckpoint(bytes, _h, _split, ctx) {
+      const res = await prepare(ctx);
+      const { gan, modelSteps } = ganFromCheckpoint(bytes);
+      try {
+        if (JSON.stringify(gan.shape) !== JSON.stringify(shape)) {
+          throw new ConfigError(
+            `checkpoint holds a GAN of shape ${JSON.stringify(gan.shape)}, the task options give ${JSON.stringify(shape)}`,
+          );
+        }
+        const metrics: Record<string, number> = {
+          ...scoreGenerator(gan, res, options),
+          modelSteps,
+        };
+        return metrics as Metrics;
+      } finally {
+        disposeGan(gan);
+      }
     },
   };
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateCheckpoint, evaluationContext } from '../../engine/tasks/evaluate-checkpoint.js';
 import { ConfigError } from '../../engine/core/errors.js';
 import { prepareExperiment, initialMembers } from '../../engine/setup/prepare-experiment.js';
 import { decide } from '../../engine/strategies/decide.js';
@@ -251,5 +252,24 @@ describe('image-classification options and defaults', () => {
       IMAGE_CLASSIFICATION_FIXED,
       IMAGE_CLASSIFICATION_FIXED,
     ]);
+  });
+
+  it('evaluateCheckpoint scores a saved member on validation and test without a member context', async () => {
+    const s = await task.create(h, testContext(2, 5));
+    await task.train(s, h, 40, testContext(2, 5));
+    const live = await task.evaluate(s, testContext());
+    const bytes = await task.save(s);
+    await task.dispose?.(s);
+    const before = tf.memory().numTensors;
+    const ctx = evaluationContext(0, () => undefined);
+    const validation = await evaluateCheckpoint(task, bytes, h, 'validation', ctx);
+    expect(validation.score).toBe(live.validationAccuracy);
+    const test = await evaluateCheckpoint(task, bytes, h, 'test', ctx);
+    expect(test.examples).toBe(splits.test.count);
+    expect(test.score).toBeGreaterThan(0.5);
+    expect(tf.memory().numTensors).toBe(before);
+    await expect(evaluateCheckpoint(task, bytes, h, 'train', ctx)).rejects.toThrow(
+      /no split "train"; use one of validation, test/,
+    );
   });
 });

@@ -8,12 +8,18 @@ import { ensureBackend } from '../tfjs/ensure-backend.js';
 import {
   decodeCheckpoint,
   restoreOptimizer,
+  type DecodedCheckpoint,
   type OptimizerSnapshot,
   type SavedTensor,
 } from '../tfjs/checkpoint.js';
 import { setLearningRate, weightPenalty } from '../tfjs/hparams.js';
 import { BatchSampler, trainSteps, type SamplerState } from '../tfjs/train-loop.js';
-import type { Task, TaskContext, TaskDefinition } from '../../engine/tasks/task.js';
+import type {
+  EvaluationContext,
+  Task,
+  TaskContext,
+  TaskDefinition,
+} from '../../engine/tasks/task.js';
 import { inputBatch, labelBatch, loadImageSplits, type ImageSplits } from './image-data.js';
 import {
   createMlp,
@@ -102,9 +108,21 @@ export function createImageClassificationTask(
         splitSeed: options.splitSeed,
       }));
 
-  const prepare = async (ctx: TaskContext): Promise<ImageSplits> => {
+  const prepare = async (ctx: EvaluationContext): Promise<ImageSplits> => {
     await ensureBackend(options.backend, ctx);
     return getSplits();
+  };
+
+  /** The checkpoint's meta, checked to hold a model for this data set's inputs and classes. */
+  const fittingMeta = (decoded: DecodedCheckpoint, splits: ImageSplits): CheckpointMeta => {
+    const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'image-classification/1', ['shape']);
+    const expected = shapeFor(splits, meta.shape.width);
+    if (meta.shape.inputSize !== expected.inputSize || meta.shape.classes !== expected.classes) {
+      throw new ConfigError(
+        `checkpoint holds a model for ${meta.shape.inputSize} inputs and ${meta.shape.classes} classes, but the data set has ${expected.inputSize} and ${expected.classes}: was it saved with another --set dataset=...?`,
+      );
+    }
+    return meta;
   };
 
   const shapeFor = (splits: ImageSplits, width: number): MlpShape => {
@@ -247,13 +265,7 @@ export function createImageClassificationTask(
     async load(bytes, h, ctx) {
       const splits = await prepare(ctx);
       const decoded = decodeCheckpoint(bytes);
-      const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'image-classification/1', ['shape']);
-      const expected = shapeFor(splits, meta.shape.width);
-      if (meta.shape.inputSize !== expected.inputSize || meta.shape.classes !== expected.classes) {
-        throw new ConfigError(
-          `checkpoint holds a model for ${meta.shape.inputSize} inputs and ${meta.shape.classes} classes, but the data set has ${expected.inputSize} and ${expected.classes}: was it saved with another --set dataset=...?`,
-        );
-      }
+      const meta = fittingMeta(decoded, splits);
       // Resized while restoring (an exploit that changed the width), not rebuilt twice.
       const width = hparamNumber('image-classification', h, 'width');
       const state = restore(decoded, splits, width, hashSeed(ctx.seed, 'resize'));
@@ -267,6 +279,21 @@ export function createImageClassificationTask(
     },
 
     dispose: disposeState,
+
+    // The validation images (held out from training: the score) or the whole test set.
+    splits: ['validation', 'test'],
+    async evaluateCheckpoint(bytes, _h, split, ctx) {
+      const splits = await prepare(ctx);
+      const decoded = decodeCheckpoint(bytes);
+      const state = restore(decoded, splits, fittingMeta(decoded, splits).shape.width, 0);
+      try {
+        const ds = split === 'test' ? splits.test : splits.validation;
+        const acc = accuracy(state.mlp, ds, splits.normalise, ds.count, options.evalBatchSize);
+        return { score: acc, accuracy: acc, examples: ds.count, sparsity: sparsity(state.mlp) };
+      } finally {
+        disposeState(state);
+      }
+    },
   };
 }
 

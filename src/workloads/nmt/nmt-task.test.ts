@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateCheckpoint, evaluationContext } from '../../engine/tasks/evaluate-checkpoint.js';
 import { ConfigError } from '../../engine/core/errors.js';
 import { createRng } from '../../engine/core/rng.js';
 import type { TaskContext } from '../../engine/tasks/task.js';
@@ -243,5 +244,34 @@ describe('nmt task', () => {
     const other = createNmtTask({ ...options, maxLength: 4 }, () => Promise.resolve(raw));
     await expect(other.load(bytes, h, ctx())).rejects.toThrow(ConfigError);
     await task.dispose?.(s);
+  });
+
+  it('evaluateCheckpoint scores a saved member on the validation set like evaluate does', async () => {
+    const s = await task.create(h, ctx(0, 3));
+    await task.train(s, h, 20, ctx(0, 3));
+    const live = await task.evaluate(s, ctx(0, 3));
+    const bytes = await task.save(s);
+    await task.dispose?.(s);
+    const before = tf.memory().numTensors;
+    const m = await evaluateCheckpoint(
+      task,
+      bytes,
+      h,
+      'validation',
+      evaluationContext(0, () => undefined),
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m.bleu).toBe(live.bleu);
+    expect(m.sentences).toBeGreaterThan(0);
+    const other = createNmtTask({ ...options, maxLength: 4 }, () => Promise.resolve(raw));
+    await expect(
+      evaluateCheckpoint(
+        other,
+        bytes,
+        h,
+        'validation',
+        evaluationContext(0, () => undefined),
+      ),
+    ).rejects.toThrow(ConfigError);
   });
 });

@@ -4,9 +4,13 @@ import { scheduleOf, bestMember } from '../../core/schedule.js';
 import { PbtError } from '../../core/errors.js';
 import { formatHparams } from '../../core/lineage-tree.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
-import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
+import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { formatScore, progressOf } from '../progress.js';
-import { parseExperimentConfig } from '../../config/experiment-config.js';
+import { readExperiments, type Experiment } from '../../store/experiments.js';
+import type { MemberRecord } from '../../store/store.js';
+import type { Metrics } from '../../core/types.js';
+import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
+import { evaluateCheckpoint, evaluationContext } from '../../tasks/evaluate-checkpoint.js';
 import { resultsToCsv } from '../../export/results-csv.js';
 import { renderLineageText } from './lineage-text.js';
 import { writeReport } from './write-report.js';
@@ -24,12 +28,12 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
     .option(...storeOption)
     .action(async (flags: { store: string }) => {
       await withStore(resolveStoreUrl(flags.store), async (store) => {
-        const experiments = await store.listExperiments();
+        const experiments = await readExperiments(store);
         if (experiments.length === 0)
           return out('no experiments yet; start one with `pbt run toy`');
         for (const e of experiments) {
           const members = await store.listMembers(e.id);
-          const cfg = parseExperimentConfig(e.config, 'stored experiment config');
+          const cfg = e.config;
           const p = progressOf(members, cfg.budget.steps);
           out(
             `${e.id}  ${e.status.padEnd(8)} ${cfg.method.padEnd(6)} pop ${String(e.populationSize).padStart(3)}  ` +
@@ -48,7 +52,7 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
     .action(async (id: string | undefined, flags: { store: string; json?: boolean }) => {
       await withStore(resolveStoreUrl(flags.store), async (store) => {
         const e = await findExperiment(store, id);
-        const cfg = parseExperimentConfig(e.config, 'stored experiment config');
+        const cfg = e.config;
         const members = await store.listMembers(e.id);
         const p = progressOf(members, cfg.budget.steps);
         if (flags.json)
@@ -76,8 +80,13 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
     .argument('[experiment]', 'experiment id or prefix (default: the newest)')
     .option(...storeOption)
     .option('--json', 'machine-readable output')
-    .action(async (id: string | undefined, flags: { store: string; json?: boolean }) => {
-      await withStore(resolveStoreUrl(flags.store), async (store) => {
+    .option(
+      '--evaluate <split>',
+      "also score the best member's checkpoint on a split of the task's data (e.g. test)",
+    )
+    .action(async (id: string | undefined, flags: BestFlags) => {
+      const storeUrl = resolveStoreUrl(flags.store);
+      await withStore(storeUrl, async (store) => {
         const e = await findExperiment(store, id);
         const [members, results, lineage] = await Promise.all([
           store.listMembers(e.id),
@@ -89,6 +98,13 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
           throw new PbtError('NOT_FOUND', `experiment ${e.id} has no evaluated member yet`);
         const member = members.find((m) => m.id === best.memberId);
         const schedule = scheduleOf(best.memberId, results, lineage);
+        const evaluation =
+          flags.evaluate === undefined || member === undefined
+            ? undefined
+            : {
+                split: flags.evaluate,
+                metrics: await evaluateMember(e, member, flags.evaluate, tasks, storeUrl),
+              };
         if (flags.json) {
           return out(
             JSON.stringify(
@@ -100,6 +116,7 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
                 checkpoint: member?.checkpoint ?? null,
                 hparams: member?.hparams,
                 schedule,
+                ...(evaluation ? { evaluation } : {}),
               },
               null,
               2,
@@ -117,6 +134,13 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
         for (const seg of schedule.segments) {
           out(
             `    steps ${String(seg.fromModelStep).padStart(6)}–${String(seg.toModelStep).padEnd(6)} member ${String(seg.memberId).padStart(3)}  ${formatHparams(seg.hparams)}`,
+          );
+        }
+        if (evaluation) {
+          out(
+            `  on split ${evaluation.split}: ${Object.entries(evaluation.metrics)
+              .map(([k, v]) => `${k} ${formatScore(v)}`)
+              .join(', ')}`,
           );
         }
       });
@@ -200,4 +224,32 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
         out(`${name.padEnd(22)} ${def.description}`);
       }
     });
+}
+
+interface BestFlags {
+  store: string;
+  json?: boolean;
+  evaluate?: string;
+}
+
+/** The task's own evaluation of a member's current checkpoint on a named split. */
+async function evaluateMember(
+  experiment: Experiment,
+  member: MemberRecord,
+  split: string,
+  tasks: TaskRegistry,
+  storeUrl: string,
+): Promise<Metrics> {
+  if (member.checkpoint === null) {
+    throw new PbtError('NOT_FOUND', `member ${member.id} of ${experiment.id} has no checkpoint`);
+  }
+  const { task } = await prepareStoredExperiment(experiment.config, tasks);
+  const checkpoints = checkpointsOf(experiment, undefined, storeUrl);
+  let bytes: Uint8Array;
+  try {
+    bytes = await checkpoints.get(member.checkpoint);
+  } finally {
+    await checkpoints.close?.();
+  }
+  return evaluateCheckpoint(task, bytes, member.hparams, split, evaluationContext(experiment.seed));
 }
