@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluateCheckpoint, evaluationContext } from '../../engine/tasks/evaluate-checkpoint.js';
+import { evaluateSaved } from '../tfjs/test-helpers.js';
 import { createRng } from '../../engine/core/rng.js';
 import type { ImageDataset } from '../datasets/index.js';
 import { initBackend } from '../tfjs/backend.js';
@@ -217,18 +217,9 @@ describe('gan experiment defaults', () => {
     const s = await task.create(h, testContext());
     await task.train(s, h, 2, testContext());
     const live = await task.evaluate(s, testContext());
-    const bytes = await task.save(s);
-    await task.dispose?.(s);
-    const before = tf.memory().numTensors;
-    const m = await evaluateCheckpoint(
-      task,
-      bytes,
-      h,
-      'test',
-      evaluationContext(0, () => undefined),
-    );
-    expect(tf.memory().numTensors).toBe(before);
-    expect(m.score).toBeCloseTo(live.score, 5);
-    expect(m.modelSteps).toBe(2);
+    const { metrics, leaked } = await evaluateSaved(task, s, h, 'test');
+    expect(leaked).toBe(0);
+    expect(metrics.score).toBeCloseTo(live.score, 5);
+    expect(metrics.modelSteps).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateCheckpoint, evaluationContext } from '../../engine/tasks/evaluate-checkpoint.js';
+import { evaluateSaved } from '../tfjs/test-helpers.js';
 import { ConfigError } from '../../engine/core/errors.js';
 import { createRng } from '../../engine/core/rng.js';
 import type { TaskContext } from '../../engine/tasks/task.js';
@@ -250,19 +251,10 @@ describe('nmt task', () => {
     const s = await task.create(h, ctx(0, 3));
     await task.train(s, h, 20, ctx(0, 3));
     const live = await task.evaluate(s, ctx(0, 3));
-    const bytes = await task.save(s);
-    await task.dispose?.(s);
-    const before = tf.memory().numTensors;
-    const m = await evaluateCheckpoint(
-      task,
-      bytes,
-      h,
-      'validation',
-      evaluationContext(0, () => undefined),
-    );
-    expect(tf.memory().numTensors).toBe(before);
-    expect(m.bleu).toBe(live.bleu);
-    expect(m.sentences).toBeGreaterThan(0);
+    const { metrics, bytes, leaked } = await evaluateSaved(task, s, h, 'validation');
+    expect(leaked).toBe(0);
+    expect(metrics.bleu).toBe(live.bleu);
+    expect(metrics.sentences).toBeGreaterThan(0);
     const other = createNmtTask({ ...options, maxLength: 4 }, () => Promise.resolve(raw));
     await expect(
       evaluateCheckpoint(
