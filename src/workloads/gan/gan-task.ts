@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../../engine/core/errors.js';
-import { createRng, hashSeed } from '../../engine/core/rng.js';
+import { createRng } from '../../engine/core/rng.js';
 import type { SearchSpace } from '../../engine/core/space-types.js';
 import type { Hparams, Metrics } from '../../engine/core/types.js';
 import { loadCifar10, type Cifar10, type ImageDataset } from '../datasets/index.js';
@@ -8,7 +8,13 @@ import { classifierScore } from './classifier-score.js';
 import { frechetDistance, gaussianFit, type GaussianFit } from './frechet.js';
 import { ensureBackend } from '../tfjs/ensure-backend.js';
 import { decodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
-import { checkTaskMeta, encodeTaskCheckpoint, hparamNumber } from '../tfjs/task-kit.js';
+import {
+  adoptOwnership,
+  samplerSeedOf,
+  checkTaskMeta,
+  encodeTaskCheckpoint,
+  hparamNumber,
+} from '../tfjs/task-kit.js';
 import { setLearningRate } from '../tfjs/hparams.js';
 import { BatchSampler, trainStep, type SamplerState } from '../tfjs/train-loop.js';
 import type {
@@ -179,12 +185,8 @@ export function createGanTask(
   };
 
   const adopt = (state: GanState, h: Hparams, ctx: TaskContext): void => {
-    if (state.owner !== ctx.memberId) {
-      // Copied weights continue with this member's own batch order and noise.
-      state.owner = ctx.memberId;
-      state.samplerSeed = hashSeed(ctx.seed, 'sampler');
-      state.sampler = new BatchSampler(state.res.train.count, state.samplerSeed);
-    }
+    // Copied weights continue with this member's own batch order and noise.
+    adoptOwnership(state, ctx, (seed) => new BatchSampler(state.res.train.count, seed));
     setLearningRate(state.optG, hparamNumber('gan', h, 'lrG', POSITIVE));
     setLearningRate(state.optD, hparamNumber('gan', h, 'lrD', POSITIVE));
   };
@@ -195,7 +197,7 @@ export function createGanTask(
 
     async create(h, ctx) {
       const res = await prepare(ctx);
-      const samplerSeed = hashSeed(ctx.seed, 'sampler');
+      const samplerSeed = samplerSeedOf(ctx);
       return {
         res,
         gan: createGan(shape, initialGanWeights(shape, ctx.rng)),

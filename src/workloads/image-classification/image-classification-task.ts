@@ -33,7 +33,13 @@ import {
 } from './mlp.js';
 import { parseImageClassificationOptions, type ImageClassificationOptions } from './options.js';
 import { resizeMlp } from './resize.js';
-import { checkTaskMeta, encodeTaskCheckpoint, hparamNumber } from '../tfjs/task-kit.js';
+import {
+  adoptOwnership,
+  samplerSeedOf,
+  checkTaskMeta,
+  encodeTaskCheckpoint,
+  hparamNumber,
+} from '../tfjs/task-kit.js';
 
 /** The tuned hyperparameters and their priors/bounds. */
 export const IMAGE_CLASSIFICATION_SPACE: SearchSpace = {
@@ -154,12 +160,7 @@ export function createImageClassificationTask(
       Object.assign(state, rebuilt);
       ctx.log(`width ${from} → ${width} (${width > from ? 'widened' : 'narrowed'})`);
     }
-    if (state.owner !== ctx.memberId) {
-      // Copied weights continue with this member's own batch order, not the donor's.
-      state.owner = ctx.memberId;
-      state.samplerSeed = hashSeed(ctx.seed, 'sampler');
-      state.sampler = new BatchSampler(state.splits.train.count, state.samplerSeed);
-    }
+    adoptOwnership(state, ctx, (seed) => new BatchSampler(state.splits.train.count, seed));
     setLearningRate(state.optimizer, hparamNumber('image-classification', h, 'lr'));
   };
 
@@ -188,7 +189,7 @@ export function createImageClassificationTask(
       const splits = await prepare(ctx);
       const shape = shapeFor(splits, hparamNumber('image-classification', h, 'width'));
       const mlp = createMlp(shape, initialMlpWeights(shape, ctx.rng));
-      const samplerSeed = hashSeed(ctx.seed, 'sampler');
+      const samplerSeed = samplerSeedOf(ctx);
       const state: ImageClassificationState = {
         splits,
         mlp,

@@ -5,7 +5,13 @@ import type { SearchSpace } from '../../engine/core/space-types.js';
 import type { Hparams, Metrics } from '../../engine/core/types.js';
 import { ensureBackend } from '../tfjs/ensure-backend.js';
 import { decodeCheckpoint, restoreOptimizer, type DecodedCheckpoint } from '../tfjs/checkpoint.js';
-import { checkTaskMeta, encodeTaskCheckpoint, hparamNumber } from '../tfjs/task-kit.js';
+import {
+  adoptOwnership,
+  samplerSeedOf,
+  checkTaskMeta,
+  encodeTaskCheckpoint,
+  hparamNumber,
+} from '../tfjs/task-kit.js';
 import { setLearningRate } from '../tfjs/hparams.js';
 import { trainStep } from '../tfjs/train-loop.js';
 import type {
@@ -139,16 +145,9 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
   });
 
   const adopt = (state: NmtState, h: Hparams, ctx: TaskContext): void => {
-    if (state.owner !== ctx.memberId) {
-      // Copied weights continue with this member's own batch order, not the donor's.
-      state.owner = ctx.memberId;
-      state.samplerSeed = hashSeed(ctx.seed, 'sampler');
-      state.sampler = PairBatchSampler.forPairs(
-        state.data.train,
-        options.batchSize,
-        state.samplerSeed,
-      );
-    }
+    adoptOwnership(state, ctx, (seed) =>
+      PairBatchSampler.forPairs(state.data.train, options.batchSize, seed),
+    );
     setLearningRate(state.optimizer, hparamNumber('nmt', h, 'lr'));
   };
 
@@ -178,7 +177,7 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
     async create(h, ctx) {
       const data = await prepare(ctx);
       const shape = shapeFor(data);
-      const samplerSeed = hashSeed(ctx.seed, 'sampler');
+      const samplerSeed = samplerSeedOf(ctx);
       return {
         data,
         model: createSeq2Seq(shape, initialSeq2SeqWeights(shape, ctx.rng)),

@@ -1,6 +1,8 @@
 import type * as tfType from '@tensorflow/tfjs';
 import { ConfigError } from '../../engine/core/errors.js';
+import { hashSeed } from '../../engine/core/rng.js';
 import type { Hparams } from '../../engine/core/types.js';
+import type { TaskContext } from '../../engine/tasks/task.js';
 import { encodeCheckpoint } from './checkpoint.js';
 
 /**
@@ -51,4 +53,29 @@ export function checkTaskMeta<M extends TaggedMeta>(
     throw new ConfigError(`not a ${task} checkpoint (wrong or missing meta data)`);
   }
   return meta as M;
+}
+
+/** The bookkeeping of whose training a member's weights continue: owner and batch order. */
+export interface OwnedState<Sampler> {
+  owner: number;
+  samplerSeed: number;
+  sampler: Sampler;
+}
+
+/** The sampler seed of a member: its own batch order (and noise), from the experiment seed. */
+export const samplerSeedOf = (ctx: TaskContext): number => hashSeed(ctx.seed, 'sampler');
+
+/**
+ * After an exploit the member holds a donor's weights: from here on they continue with this
+ * member's own batch order (a fresh sampler from its seed), not the donor's.
+ */
+export function adoptOwnership<Sampler>(
+  state: OwnedState<Sampler>,
+  ctx: TaskContext,
+  newSampler: (seed: number) => Sampler,
+): void {
+  if (state.owner === ctx.memberId) return;
+  state.owner = ctx.memberId;
+  state.samplerSeed = samplerSeedOf(ctx);
+  state.sampler = newSampler(state.samplerSeed);
 }
