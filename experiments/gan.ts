@@ -18,12 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import {
-  pbtRunArgs,
-  runMethodThroughCli,
-  sumFinalSteps,
-  type MethodRun,
-} from './lib/run-method.js';
+import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
 import { bestMember, scheduleOf } from '../src/engine/core/schedule.js';
 import { loadCifar10, type ImageDataset } from '../src/workloads/datasets/index.js';
@@ -129,9 +124,9 @@ const sets = [...SETS, `classifierPath=${classifierPath}`];
 const runs: MethodRun[] = [];
 for (const method of METHODS) {
   runs.push(
-    runMethodThroughCli(
+    await runMethodThroughCli(
       method,
-      pbtRunArgs({
+      {
         task: 'gan',
         sets: sets,
         method,
@@ -145,7 +140,7 @@ for (const method of METHODS) {
         group,
         name: `gan-${method}`,
         extra: ['--backend', 'wasm'],
-      }),
+      },
       work,
     ),
   );

@@ -9,28 +9,21 @@
  * store, evaluates the best member of each method (chosen by validation accuracy) on the full
  * test set, and writes results/image-classification/<dataset>/summary.json and SVG plots.
  */
-import { evaluationContext } from './lib/evaluation-context.js';
+import { evaluateCheckpoint } from '../src/engine/tasks/evaluate-checkpoint.js';
 import { hparamSteps, scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  pbtRunArgs,
-  runMethodThroughCli,
-  sumFinalSteps,
-  type MethodRun,
-} from './lib/run-method.js';
+import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
 import { bestMember, scheduleOf } from '../src/engine/core/schedule.js';
 import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
 import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
 import type { LineageEvent, ResultRecord } from '../src/engine/store/store.js';
 import {
-  accuracy,
-  createImageClassificationTask,
   IMAGE_CLASSIFICATION_FIXED,
-  type ImageClassificationState,
+  imageClassificationTaskDefinition,
 } from '../src/workloads/image-classification/image-classification-task.js';
 import { parseImageClassificationOptions } from '../src/workloads/image-classification/options.js';
 
@@ -63,8 +56,8 @@ const storeUrl = `sqlite:${path.join(work, 'pbt.db')}`;
 const checkpointDir = path.join(work, 'checkpoints');
 const group = `image-${DATASET}-${Date.now().toString(36)}`;
 
-function runMethod(method: string): MethodRun {
-  const args = pbtRunArgs({
+function runMethod(method: string): Promise<MethodRun> {
+  const spec = {
     task: 'image-classification',
     sets: [`dataset=${DATASET}`],
     method,
@@ -77,8 +70,8 @@ function runMethod(method: string): MethodRun {
     checkpoints: checkpointDir,
     group,
     name: `ic-${DATASET}-${method}`,
-  });
-  return runMethodThroughCli(method, args, work);
+  };
+  return runMethodThroughCli(method, spec, work);
 }
 
 /** Test accuracy (2,000-image subset) of the member best on validation so far, vs total steps. */
@@ -105,27 +98,20 @@ function bestSoFarCurve(results: readonly ResultRecord[]): [number, number][] {
 }
 
 const options = parseImageClassificationOptions({ dataset: DATASET });
-const evalTask = createImageClassificationTask(options);
+const evalTask = await imageClassificationTaskDefinition.create(options);
 
 async function fullTestAccuracy(
   checkpoint: string,
   hparams: ResultRecord['hparams'],
 ): Promise<number> {
   const bytes = await new FilesystemCheckpointStore(checkpointDir).get(checkpoint);
-  const ctx = evaluationContext();
-  const state: ImageClassificationState = await evalTask.load(bytes, hparams, ctx);
-  try {
-    const { test, normalise } = state.splits;
-    return accuracy(state.mlp, test, normalise, test.count, options.evalBatchSize);
-  } finally {
-    await evalTask.dispose?.(state);
-  }
+  return (await evaluateCheckpoint(evalTask, bytes, hparams, 'test')).score;
 }
 
 const round = (x: number, d = 4): number => Number(x.toFixed(d));
 
 const runs: MethodRun[] = [];
-for (const method of METHODS) runs.push(runMethod(method));
+for (const method of METHODS) runs.push(await runMethod(method));
 
 const store = new SqliteStore(path.join(work, 'pbt.db'));
 const methods: Record<string, unknown> = {};

@@ -23,11 +23,14 @@ import { LunarLander } from '../src/workloads/lunar-lander/env/lunar-lander.js';
 import { recordEpisode } from '../src/workloads/lunar-lander/env/record-episode.js';
 import { renderEpisodeSvg } from '../src/workloads/lunar-lander/env/render-svg.js';
 import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
+import { readExperiments } from '../src/engine/store/experiments.js';
 import { openStore } from '../src/engine/store/open-store.js';
+import { evaluateCheckpoint } from '../src/engine/tasks/evaluate-checkpoint.js';
+import { createdExperimentId } from './lib/run-method.js';
 import type { LineageEvent, MemberRecord, ResultRecord } from '../src/engine/store/store.js';
 import {
   agentPolicy,
-  evaluateAgent,
+  lunarLanderTaskDefinition,
   TEST_FIRST_SEED,
 } from '../src/workloads/lunar-lander/lunar-lander-task.js';
 
@@ -102,16 +105,13 @@ async function runMethod(method: 'pbt' | 'fixed' | 'random'): Promise<RunInfo> {
   ];
   const log = path.join(WORK, `${method}.log`);
   const started = performance.now();
-  const output: string[] = [];
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const file = createWriteStream(log);
     child.stdout.on('data', (d: Buffer) => {
-      output.push(d.toString());
       file.write(d);
     });
     child.stderr.on('data', (d: Buffer) => {
-      output.push(d.toString());
       file.write(d);
     });
     child.on('error', reject);
@@ -121,12 +121,14 @@ async function runMethod(method: 'pbt' | 'fixed' | 'random'): Promise<RunInfo> {
     });
   });
   const seconds = (performance.now() - started) / 1000;
-  const match = /created experiment (\S+)/.exec(output.join(''));
-  if (code !== 0 || !match?.[1]) {
-    throw new Error(`pbt run (${method}) failed with exit code ${code}; see ${log}`);
-  }
-  console.log(`${method}: ${match[1]} in ${seconds.toFixed(0)} s`);
-  return { method, experimentId: match[1], seconds, population };
+  if (code !== 0) throw new Error(`pbt run (${method}) failed with exit code ${code}; see ${log}`);
+  const experimentId = await createdExperimentId(STORE, {
+    group: 'lunar-lander-experiment',
+    name: `lunar-lander-${method}`,
+    method,
+  });
+  console.log(`${method}: ${experimentId} in ${seconds.toFixed(0)} s`);
+  return { method, experimentId, seconds, population };
 }
 
 const loadBefore = loadavg();
@@ -141,10 +143,10 @@ const store = await openStore(STORE);
 const checkpoints = new FilesystemCheckpointStore(CHECKPOINTS);
 if (values['analyze-only']) {
   // Wall time from the store: experiment creation to its last recorded result.
-  const experiments = await store.listExperiments();
+  const experiments = await readExperiments(store);
   for (const method of METHODS) {
     const e = experiments
-      .filter((x) => (x.config as { method?: string }).method === method)
+      .filter((x) => x.config.method === method)
       .sort((a, b) => b.createdAt - a.createdAt)[0];
     if (!e) throw new Error(`no ${method} experiment in ${STORE}`);
     const last = Math.max(...(await store.listResults(e.id)).map((r) => r.time));
@@ -345,6 +347,11 @@ function toView(m: MemberRecord): {
   };
 }
 
+/** The task's own held-out test: greedy episodes from TEST_FIRST_SEED on. */
+const testTask = await lunarLanderTaskDefinition.create(
+  lunarLanderTaskDefinition.parseOptions?.({ testEpisodes: TEST_EPISODES }) as never,
+);
+
 /** Greedy mean return over the held-out test episodes of a member's final checkpoint. */
 async function testMember(m: MemberRecord): Promise<{
   member: number;
@@ -356,16 +363,20 @@ async function testMember(m: MemberRecord): Promise<{
   meanSteps: number;
 }> {
   if (m.checkpoint === null) throw new Error(`member ${m.id} has no checkpoint`);
-  const agent = loadAgent(await checkpoints.get(m.checkpoint));
-  const ev = evaluateAgent(agent, TEST_EPISODES, TEST_FIRST_SEED);
+  const ev = await evaluateCheckpoint(
+    testTask,
+    await checkpoints.get(m.checkpoint),
+    m.hparams,
+    'test',
+  );
   return {
     member: m.id,
     lastEvaluation: m.score,
-    testMean: round(ev.mean),
-    testStd: round(ev.std),
-    solvedFraction: ev.fractionAtLeast200,
-    landingFraction: (ev.outcomes['at-rest'] ?? 0) / ev.episodes,
-    meanSteps: round(ev.meanSteps),
+    testMean: round(ev.score),
+    testStd: round(ev.std ?? Number.NaN),
+    solvedFraction: ev.solvedRate ?? Number.NaN,
+    landingFraction: ev.landingRate ?? Number.NaN,
+    meanSteps: round(ev.meanEpisodeSteps ?? Number.NaN),
   };
 }
 

@@ -18,12 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  pbtRunArgs,
-  runMethodThroughCli,
-  sumFinalSteps,
-  type MethodRun,
-} from './lib/run-method.js';
+import { runMethodThroughCli, sumFinalSteps, type MethodRun } from './lib/run-method.js';
 import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
 import { bestMember, scheduleOf } from '../src/engine/core/schedule.js';
 import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
@@ -77,8 +72,8 @@ const group = `nmt-${Date.now().toString(36)}`;
 // Parsed as `pbt run` parses them, so the evaluation here sees the options the workers saw.
 const options = parseNmtOptions(parseTaskOptionSets(SETS));
 
-function runMethod(method: string): MethodRun {
-  const args = pbtRunArgs({
+function runMethod(method: string): Promise<MethodRun> {
+  const spec = {
     task: 'nmt',
     sets: SETS,
     method,
@@ -91,8 +86,8 @@ function runMethod(method: string): MethodRun {
     checkpoints: checkpointDir,
     group,
     name: `nmt-${method}`,
-  });
-  return runMethodThroughCli(method, args, work);
+  };
+  return runMethodThroughCli(method, spec, work);
 }
 
 /** BLEU (validation subset) of the member best so far, vs total steps across the population. */
@@ -175,7 +170,7 @@ async function finalEvaluation(
 let testSet: EvalSet | undefined;
 
 const runs: MethodRun[] = [];
-for (const method of METHODS) runs.push(runMethod(method));
+for (const method of METHODS) runs.push(await runMethod(method));
 
 const store = new SqliteStore(path.join(work, 'pbt.db'));
 const methods: Record<string, unknown> = {};

@@ -42,7 +42,8 @@ export {
 
 export * from './engine/strategies/index.js';
 
-export type { Task, TaskContext, TaskDefinition } from './engine/tasks/task.js';
+export type { EvaluationContext, Task, TaskContext, TaskDefinition } from './engine/tasks/task.js';
+export { evaluateCheckpoint, evaluationContext } from './engine/tasks/evaluate-checkpoint.js';
 export {
   TaskRegistry,
   isTaskModulePath,
@@ -60,6 +61,7 @@ export {
   type ExperimentConfig,
   type ExperimentConfigInput,
 } from './engine/config/experiment-config.js';
+export { readExperiment, readExperiments, type Experiment } from './engine/store/experiments.js';
 export {
   prepareExperiment,
   prepareStoredExperiment,
@@ -84,6 +86,7 @@ export { FilesystemCheckpointStore } from './engine/checkpoints/filesystem-check
 
 export { runWorker, type WorkerOptions, type WorkerSummary } from './engine/worker/worker.js';
 export { launchWorkers } from './engine/worker/launcher.js';
+export type { WorkerSpec } from './engine/worker/worker-spec.js';
 
 export { buildReportModel } from './engine/report/report-model.js';
 export { renderReportHtml } from './engine/report/render-html.js';

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
+import { readExperiments } from '../src/engine/store/experiments.js';
 import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
 import { REPO, runCli, sleep, startCli, tempDir, workerPids } from './helpers.js';
 
@@ -122,22 +123,17 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
     expect(html).toMatch(/random/);
 
     const db = new SqliteStore(path.join(dir, 'pbt.db'));
-    const experiments = await db.listExperiments();
+    const experiments = await readExperiments(db);
     await db.close();
-    expect(experiments.map((e) => (e.config as { method: string }).method).sort()).toEqual([
-      'grid',
-      'pbt',
-      'random',
-    ]);
-    const groups = new Set(experiments.map((e) => (e.config as { group?: string }).group));
+    expect(experiments.map((e) => e.config.method).sort()).toEqual(['grid', 'pbt', 'random']);
+    const groups = new Set(experiments.map((e) => e.config.group));
     expect(groups.size).toBe(1);
     // The grid of 1 point for 2 members gets twice the steps: equal total budget.
-    const grid = experiments.find((e) => (e.config as { method: string }).method === 'grid');
+    const grid = experiments.find((e) => e.config.method === 'grid');
     expect(grid?.populationSize).toBe(1);
-    expect((grid?.config as { budget: { steps: number } }).budget.steps).toBe(80);
+    expect(grid?.config.budget.steps).toBe(80);
 
-    const pbtId =
-      experiments.find((e) => (e.config as { method: string }).method === 'pbt')?.id ?? '';
+    const pbtId = experiments.find((e) => e.config.method === 'pbt')?.id ?? '';
     const best = await runCli(['best', pbtId, '--json', ...store], dir);
     expect(best.code).toBe(0);
     const parsed = JSON.parse(best.stdout) as { score: number; schedule: { segments: unknown[] } };

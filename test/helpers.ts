@@ -44,7 +44,7 @@ export function workerPids(pid: number): number[] {
   try {
     return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
       .split('\n')
-      .filter((line) => / worker --store /.test(line))
+      .filter((line) => /pbt\.js worker\b/.test(line))
       .map((line) => Number.parseInt(line.trim(), 10))
       .filter((n) => n > 0);
   } catch {

@@ -177,7 +177,7 @@ async function workerMain(argv: readonly string[]): Promise<void> {
     const exp = await store.getExperiment(values.experiment ?? '');
     if (!exp) throw new Error(`no experiment ${values.experiment ?? ''}`);
     const config = parseExperimentConfig(exp.config, 'stored experiment config');
-    const prepared = await prepareStoredExperiment(exp.config, builtInTaskRegistry());
+    const prepared = await prepareStoredExperiment(config, builtInTaskRegistry());
     const checkpoints = openCheckpointStore(config.checkpoints, url, exp);
     await runWorker({
       store,

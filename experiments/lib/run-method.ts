@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { readExperiments } from '../../src/engine/store/experiments.js';
+import { openStore } from '../../src/engine/store/open-store.js';
 import type { ResultRecord } from '../../src/engine/store/store.js';
 
 /** One method (pbt or a baseline) of an experiment script, run through the real CLI. */
@@ -63,15 +65,16 @@ export function pbtRunArgs(spec: PbtRunSpec): string[] {
 }
 
 /**
- * Run `node <args>` (a `bin/pbt.js run …` command line), echo its milestone lines, fail loudly
- * on a non-zero exit, and return the experiment id it created. `work` is replaced by `$WORK` in
- * the recorded command so results do not carry temp paths.
+ * Run `node bin/pbt.js run …` for `spec`, echo its milestone lines, fail loudly on a non-zero
+ * exit, and return the experiment it created (found in the store). `work` is replaced by `$WORK`
+ * in the recorded command so results do not carry temp paths.
  */
-export function runMethodThroughCli(
+export async function runMethodThroughCli(
   method: string,
-  args: readonly string[],
+  spec: PbtRunSpec,
   work: string,
-): MethodRun {
+): Promise<MethodRun> {
+  const args = pbtRunArgs(spec);
   const loadAverageBefore = loadavg()[0] ?? 0;
   const started = performance.now();
   const r = spawnSync(process.execPath, args, {
@@ -88,11 +91,9 @@ export function runMethodThroughCli(
   );
   if (r.status !== 0)
     throw new Error(`pbt run (${method}) exited with ${r.status}:\n${lines.slice(-3000)}`);
-  const id = /created experiment (\S+)/.exec(lines)?.[1];
-  if (id === undefined) throw new Error(`no experiment id in the output of pbt run (${method})`);
   return {
     method,
-    experimentId: id,
+    experimentId: await createdExperimentId(spec.store, { ...spec, method }),
     command: `node ${args.join(' ')}`.replaceAll(work, '$WORK'),
     wallSeconds,
     loadAverageBefore,
@@ -105,4 +106,31 @@ export function sumFinalSteps(results: readonly ResultRecord[]): number {
   const last = new Map<number, number>();
   for (const r of results) last.set(r.memberId, Math.max(last.get(r.memberId) ?? 0, r.step));
   return [...last.values()].reduce((a, b) => a + b, 0);
+}
+
+/**
+ * The experiment a `pbt run` created, read through the library API: the newest in the store
+ * with this group, name and method (each script run uses a fresh group).
+ */
+export async function createdExperimentId(
+  storeUrl: string,
+  run: { readonly group: string; readonly name: string; readonly method: string },
+): Promise<string> {
+  const store = await openStore(storeUrl);
+  try {
+    const found = (await readExperiments(store)).find(
+      (e) =>
+        e.config.group === run.group &&
+        e.config.name === run.name &&
+        e.config.method === run.method,
+    );
+    if (found === undefined) {
+      throw new Error(
+        `no ${run.method} experiment "${run.name}" of group ${run.group} in ${storeUrl}`,
+      );
+    }
+    return found.id;
+  } finally {
+    await store.close();
+  }
 }

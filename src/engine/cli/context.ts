@@ -1,10 +1,10 @@
 import { openCheckpointStore } from '../checkpoints/open-checkpoint-store.js';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
-import { parseExperimentConfig } from '../config/experiment-config.js';
 import { PbtError } from '../core/errors.js';
 import { openStore } from '../store/open-store.js';
+import { experimentOf, type Experiment } from '../store/experiments.js';
 import { redactPassword, withPasswordFrom } from '../store/store-url.js';
-import type { ExperimentRecord, Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 
 export const DEFAULT_STORE = 'sqlite:.pbt/pbt.db';
 
@@ -30,15 +30,12 @@ export async function withStore<T>(
 }
 
 /** The named experiment, or the newest one when no id is given. */
-export async function findExperiment(
-  store: Store,
-  id: string | undefined,
-): Promise<ExperimentRecord> {
+export async function findExperiment(store: Store, id: string | undefined): Promise<Experiment> {
   if (id !== undefined) {
     const exp = await store.getExperiment(id);
-    if (exp) return exp;
+    if (exp) return experimentOf(exp);
     const matches = (await store.listExperiments()).filter((e) => e.id.startsWith(id));
-    if (matches.length === 1 && matches[0]) return matches[0];
+    if (matches.length === 1 && matches[0]) return experimentOf(matches[0]);
     throw new PbtError(
       'NOT_FOUND',
       matches.length > 1
@@ -52,7 +49,7 @@ export async function findExperiment(
       'NOT_FOUND',
       'this store has no experiments yet; start one with `pbt run toy`',
     );
-  return newest;
+  return experimentOf(newest);
 }
 
 /**
@@ -62,11 +59,11 @@ export async function findExperiment(
  * only under its own namespace.
  */
 export function checkpointsOf(
-  experiment: ExperimentRecord,
+  experiment: Experiment,
   override?: string,
   storeUrl?: string,
 ): CheckpointStore {
-  const config = parseExperimentConfig(experiment.config, 'stored experiment config');
+  const { config } = experiment;
   // A stored checkpoint URL has no password: it borrows the one of this command's --store URL.
   return openCheckpointStore(
     override ?? withPasswordFrom(config.checkpoints, storeUrl),

@@ -46,7 +46,7 @@ export async function main(argv: readonly string[], tasks: TaskRegistry): Promis
   registerWorker(program, tasks);
   registerList(program, out);
   registerStatus(program, out);
-  registerBest(program, out);
+  registerBest(program, out, tasks);
   registerLineage(program, out);
   registerExport(program, out);
   registerReport(program, out);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { parseExperimentConfig } from '../config/experiment-config.js';
+import { readExperiment } from '../store/experiments.js';
 import type { Store } from '../store/store.js';
 import { launchWorkers } from '../worker/launcher.js';
 import { IN_STORE_DATABASE } from '../checkpoints/open-checkpoint-store.js';
@@ -15,6 +15,14 @@ export interface RunOutcome {
   readonly seconds: number;
 }
 
+/** What the local workers get besides the experiment: see WorkerSpec. */
+export interface WorkerExtras {
+  /** Task options the workers use instead of the stored ones (`pbt resume --backend`). */
+  readonly taskOptions?: Readonly<Record<string, unknown>> | undefined;
+  /** The tasks they may import (`--allow-tasks` syntax). */
+  readonly allowTasks?: string | undefined;
+}
+
 /**
  * Run an experiment's members to completion with local worker processes, showing progress.
  * Ctrl-C stops cleanly: workers release their members, the experiment is marked stopped and
@@ -26,11 +34,11 @@ export async function runWithLocalWorkers(
   experimentId: string,
   workers: number,
   log: (line: string) => void,
-  extraWorkerArgs: readonly string[] = [],
+  extras: WorkerExtras = {},
 ): Promise<RunOutcome> {
-  const experiment = await store.getExperiment(experimentId);
+  const experiment = await readExperiment(store, experimentId);
   if (!experiment) throw new Error(`experiment ${experimentId} vanished`);
-  const config = parseExperimentConfig(experiment.config, 'stored experiment config');
+  const { config } = experiment;
   const logDir = workerLogDir(config.checkpoints, experimentId);
   const started = Date.now();
   log(
@@ -43,7 +51,8 @@ export async function runWithLocalWorkers(
     workers,
     logDir,
     onEvent: (m) => log(m),
-    extraArgs: extraWorkerArgs,
+    taskOptions: extras.taskOptions,
+    allowTasks: extras.allowTasks,
   });
 
   let interrupted = false;

@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { parseExperimentConfig } from '../config/experiment-config.js';
 import { ConfigError, PbtError } from '../core/errors.js';
 import { createRng } from '../core/rng.js';
 import type { Metrics } from '../core/types.js';
 import { runWithLocalWorkers } from '../cli/run-experiment.js';
 import { withoutPassword } from '../store/store-url.js';
+import { readExperiment } from '../store/experiments.js';
 import { checkpointsOf } from '../cli/context.js';
 import { createExperiment } from '../setup/create-experiment.js';
 import { prepareExperiment, type PreparedExperiment } from '../setup/prepare-experiment.js';
@@ -47,7 +47,8 @@ export interface ComparisonSpec {
   readonly out: string;
   /** BO configurations proposed (and trained) at once. */
   readonly boBatch: number;
-  readonly workerArgs: readonly string[];
+  /** What the comparison's workers may import (`--allow-tasks` syntax). */
+  readonly allowTasks: string;
 }
 
 /** Wall and CPU seconds spent per run (method:seed), summed over sessions. */
@@ -246,7 +247,7 @@ async function runExperiment(
     // More processes than members would only wait (replay has one member).
     Math.min(workers, population),
     log,
-    state.spec.workerArgs,
+    { allowTasks: state.spec.allowTasks },
   );
   const spent = state.runs[key] ?? { wallSeconds: 0, cpuSeconds: 0 };
   state.runs[key] = {
@@ -382,7 +383,7 @@ export async function summarizeComparison(
     task: task.name,
     metric: 'score',
     higherIsBetter: true,
-    finalScore: task.evaluateCheckpoint
+    finalScore: hasTestSplit(task)
       ? "test score of the member each method picks by validation (task.evaluateCheckpoint on split 'test')"
       : 'validation score of the member each method picks (the task has no test split)',
     interval:
@@ -430,19 +431,28 @@ async function finalScore(
   pick: MemberRecord & { experiment: string },
   task: PreparedExperiment['task'],
 ): Promise<number | null> {
-  if (!task.evaluateCheckpoint || pick.checkpoint === null) return pick.score;
-  const experiment = await store.getExperiment(pick.experiment);
+  if (!task.evaluateCheckpoint || !hasTestSplit(task) || pick.checkpoint === null) {
+    return pick.score;
+  }
+  const experiment = await readExperiment(store, pick.experiment);
   if (!experiment) return pick.score;
-  const bytes = await checkpointsOf(experiment).get(pick.checkpoint);
-  const config = parseExperimentConfig(experiment.config, 'stored experiment config');
-  const seed = createRng(config.seed, 'final-test').int(2 ** 31);
+  const checkpoints = checkpointsOf(experiment);
+  let bytes: Uint8Array;
+  try {
+    bytes = await checkpoints.get(pick.checkpoint);
+  } finally {
+    await checkpoints.close?.();
+  }
+  const seed = createRng(experiment.config.seed, 'final-test').int(2 ** 31);
   const metrics: Metrics = await task.evaluateCheckpoint(bytes, pick.hparams, 'test', {
-    experimentId: pick.experiment,
-    memberId: pick.id,
     seed,
     rng: createRng(seed),
-    step: pick.step,
     log: () => undefined,
   });
   return metrics.score;
+}
+
+/** The task can score a checkpoint on a 'test' split (tasks that list no splits are asked). */
+function hasTestSplit(task: PreparedExperiment['task']): boolean {
+  return task.evaluateCheckpoint !== undefined && (task.splits?.includes('test') ?? true);
 }

@@ -58,13 +58,20 @@ export async function prepareExperiment(
   return buildTask(config, definition);
 }
 
-/** Rebuild the task of a stored (already validated) config, e.g. in a worker process. */
+/**
+ * Rebuild the task of a stored config (validated when read: src/engine/store/experiments.ts),
+ * e.g. in a worker process. `taskOptions` override stored ones for this process only (a
+ * worker's --backend).
+ */
 export async function prepareStoredExperiment(
-  storedConfig: unknown,
+  config: ExperimentConfig,
   tasks: TaskRegistry,
+  taskOptions: Readonly<Record<string, unknown>> = {},
 ): Promise<PreparedExperiment> {
-  const config = parseExperimentConfig(storedConfig, 'stored experiment config');
-  return buildTask(config, await definitionOf(config, tasks));
+  return buildTask(
+    { ...config, taskOptions: { ...config.taskOptions, ...taskOptions } },
+    await definitionOf(config, tasks),
+  );
 }
 
 /** A trainable process, else a task the registry resolves (the schema ensures one of the two). */

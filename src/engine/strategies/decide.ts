@@ -3,7 +3,7 @@ import type { SearchSpace } from '../core/space-types.js';
 import type { Decision, MemberView, PopulationHistory, PopulationSnapshot } from '../core/types.js';
 import type { ExploitConfig, ExploreConfig, FitnessConfig, ReadyConfig } from './config-types.js';
 import { rankMembers, selectDonor, validateExploitConfig, type Ranking } from './exploit.js';
-import { explore, type CustomExplore } from './explore.js';
+import { explore, validateExploreConfig, type CustomExplore } from './explore.js';
 import { validateFitnessConfig } from './fitness.js';
 import { pb2Explore, type Pb2Context } from './pb2.js';
 import { inBurnIn, validateReadyConfig } from './ready.js';
@@ -30,11 +30,24 @@ export function needsHistory(cfg: DecideConfig): boolean {
   );
 }
 
+/**
+ * Check strategy settings once (a worker does so when it starts), so that `decide`, called at
+ * every ready point, takes them as they are. Throws ConfigError naming each bad field.
+ */
+export function validateDecideConfig(cfg: DecideConfig, space: SearchSpace): DecideConfig {
+  validateExploitConfig(cfg.exploit);
+  validateExploreConfig(cfg.explore, space);
+  if (cfg.ready !== undefined) validateReadyConfig(cfg.ready);
+  if (cfg.fitness !== undefined) validateFitnessConfig(cfg.fitness);
+  return cfg;
+}
+
 export const RECOVERY_OPERATION = 'recovered from a failed ready point';
 
 /**
  * What a member does at a ready point; the single entry point workers call (through
- * Store.applyDecision). Pure: reads the snapshot, draws only from `rng`.
+ * Store.applyDecision). Pure: reads the snapshot, draws only from `rng`. `cfg` is taken as
+ * validated (validateDecideConfig).
  *
  * 1. Last ready point failed: with exploit kind 'none' (baselines) stop the member (a diverged
  *    baseline member is an honest result); otherwise copy a uniform choice among the top half
@@ -54,9 +67,6 @@ export function decide(
   rng: Rng,
   history?: PopulationHistory,
 ): Decision {
-  validateExploitConfig(cfg.exploit);
-  if (cfg.ready !== undefined) validateReadyConfig(cfg.ready);
-  if (cfg.fitness !== undefined) validateFitnessConfig(cfg.fitness);
   const ranking: Ranking = { fitness: cfg.fitness, history };
   if (self.lastFailed) {
     if (cfg.exploit.kind === 'none') {

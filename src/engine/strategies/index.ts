@@ -10,6 +10,7 @@ export {
   decide,
   needsHistory,
   recoveryDonor,
+  validateDecideConfig,
   RECOVERY_OPERATION,
   type DecideConfig,
 } from './decide.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { ConfigError } from '../core/errors.js';
 import type { Task, TaskDefinition } from './task.js';
 
@@ -61,15 +62,30 @@ export class TaskRegistry {
 export const isTaskModulePath = (ref: string): boolean =>
   ref.startsWith('.') || ref.startsWith('/') || /\.(m?[jt]s|cjs)$/.test(ref);
 
+/**
+ * tsImport, not import(): a user's TypeScript module must load whatever their folder says about
+ * module type ("type": "module", no type field as `npm init -y` writes, no package.json), and
+ * without pbt's own process having tsx registered (library use).
+ */
 async function loadTaskModule(file: string): Promise<TaskDefinition<never>> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
   } catch (err) {
     throw new ConfigError(`cannot load task module ${file}: ${(err as Error).message}`);
   }
-  const exported = mod.default ?? mod.task;
-  return asDefinition(exported, file);
+  const exports = commonJsExports(mod) ?? mod;
+  return asDefinition(exports.default ?? exports.task, file);
+}
+
+/**
+ * A module loaded as CommonJS (a .ts file where the folder is not "type": "module") arrives as
+ * `{ default: module.exports }`, its own `export default` one level further down.
+ */
+function commonJsExports(mod: Record<string, unknown>): Record<string, unknown> | undefined {
+  const inner = mod.default;
+  if (!isObject(inner) || typeof inner.create === 'function') return undefined;
+  return 'default' in inner || 'task' in inner ? inner : undefined;
 }
 
 function asDefinition(exported: unknown, file: string): TaskDefinition<never> {

@@ -30,28 +30,38 @@ export interface Task<S = unknown> {
    */
   release?(): void | Promise<void>;
   /**
+   * Optional: score a saved member (checkpoint bytes and the hyperparameters it was saved with)
+   * on a named split of the task's data, outside any run: `pbt best --evaluate test`, experiment
+   * scripts. It keeps nothing; an unknown split is a ConfigError naming the known ones.
+   */
+  evaluateCheckpoint?(
+    bytes: Uint8Array,
+    h: Hparams,
+    split: string,
+    ctx: EvaluationContext,
+  ): Promise<Metrics>;
+  /** The splits evaluateCheckpoint knows, e.g. ['validation', 'test']. */
+  readonly splits?: readonly string[];
+  /**
    * Optional: replaces the built-in explore step (perturb/noise/resample) for this task. Its
    * output is clamped into the space and validated like the built-in one's.
    */
   readonly explore?: CustomExplore;
-  /**
-   * Optional: score a saved checkpoint on a named data split (e.g. 'test'), for final reports
-   * such as `pbt compare`, which pick a member by validation and report its test score.
-   */
-  evaluateCheckpoint?(
-    bytes: Uint8Array,
-    hparams: Hparams,
-    split: string,
-    ctx: TaskContext,
-  ): Promise<Metrics>;
 }
 
-export interface TaskContext {
+/** What evaluating a saved member outside a run gives a task: no member, no training step. */
+export interface EvaluationContext {
+  /** Seeds any randomness of the evaluation (e.g. generated samples), so it is repeatable. */
+  readonly seed: number;
+  readonly rng: Rng;
+  log(message: string): void;
+}
+
+export interface TaskContext extends EvaluationContext {
   readonly experimentId: string;
   readonly memberId: MemberId;
   /** Deterministic per (experiment seed, member, purpose); tasks use it for init and data order. */
   readonly seed: number;
-  readonly rng: Rng;
   /** Steps this member has trained so far. */
   readonly step: number;
   log(message: string): void;

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readSync, fstatSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { passwordOf, withoutPassword } from '../store/store-url.js';
+import { encodeWorkerSpec, WORKER_SPEC_ENV, type WorkerSpec } from './worker-spec.js';
 
 /** Where the `pbt` entry script lives, for forking worker processes. */
 const PBT_BIN = fileURLToPath(new URL('../../../bin/pbt.js', import.meta.url));
@@ -16,8 +17,10 @@ export interface LaunchOptions {
   /** Restart a worker that died abnormally (crash, SIGKILL), at most this many times in all. */
   readonly maxRestarts?: number;
   readonly onEvent?: (message: string) => void;
-  /** Extra arguments for every `pbt worker` (e.g. --backend). */
-  readonly extraArgs?: readonly string[];
+  /** Task options every worker runs with instead of the stored ones (WorkerSpec.taskOptions). */
+  readonly taskOptions?: Readonly<Record<string, unknown>> | undefined;
+  /** The tasks the workers may import (WorkerSpec.allowTasks, `--allow-tasks` syntax). */
+  readonly allowTasks?: string | undefined;
 }
 
 export interface LaunchedWorkers {
@@ -77,22 +80,18 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
     const log = openSync(logFile, 'a');
     // Logs are appended across restarts and resumes: only this process's lines tell its cause.
     const logStart = fstatSync(log).size;
-    const child = fork(
-      PBT_BIN,
-      [
-        'worker',
-        '--store',
-        // A command line is visible to every user of the machine (ps): the password travels in
-        // the environment, where pg reads it as libpq does.
-        withoutPassword(opts.storeUrl),
-        '--experiment',
-        opts.experimentId,
-        '--worker-name',
-        `local-${slot}`,
-        ...(opts.extraArgs ?? []),
-      ],
-      { stdio: ['ignore', log, log, 'ipc'], env: workerEnv(opts.storeUrl) },
-    );
+    const spec: WorkerSpec = {
+      // The password travels as PGPASSWORD (workerEnv), where pg reads it as libpq does.
+      storeUrl: withoutPassword(opts.storeUrl),
+      experiment: opts.experimentId,
+      workerName: `local-${slot}`,
+      taskOptions: opts.taskOptions,
+      allowTasks: opts.allowTasks,
+    };
+    const child = fork(PBT_BIN, ['worker'], {
+      stdio: ['ignore', log, log, 'ipc'],
+      env: { ...workerEnv(opts.storeUrl), [WORKER_SPEC_ENV]: encodeWorkerSpec(spec) },
+    });
     children.set(slot, child);
     child.on('exit', (code, signal) => {
       children.delete(slot);

@@ -7,7 +7,12 @@ import { createRng, hashSeed } from '../core/rng.js';
 import type { SearchSpace } from '../core/space-types.js';
 import type { Hparams, Metrics } from '../core/types.js';
 import type { ReadyConfig } from '../strategies/config-types.js';
-import { decide, needsHistory, type DecideConfig } from '../strategies/decide.js';
+import {
+  decide,
+  needsHistory,
+  validateDecideConfig,
+  type DecideConfig,
+} from '../strategies/decide.js';
 import { segmentSteps } from '../strategies/ready.js';
 import type { Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
@@ -86,6 +91,8 @@ interface WorkerEnv extends WorkerOptions {
   readonly collect: CollectOptions | false;
   /** ASHA's rungs when the method is ASHA. */
   readonly asha: AshaSettings | null;
+  /** What `decide` takes, validated once. */
+  readonly strategy: DecideConfig;
 }
 
 /** What one ready point did, for the summary and the member state kept for the next one. */
@@ -118,6 +125,16 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     pollMs: opts.pollMs ?? 200,
     collect: opts.collect ?? DEFAULT_COLLECT,
     asha: opts.config.method === 'asha' ? ashaSettingsOf(opts.config) : null,
+    strategy: validateDecideConfig(
+      {
+        exploit: opts.config.exploit,
+        explore: opts.config.explore,
+        ready: readyConfig(opts.config),
+        custom: opts.task.explore,
+        fitness: opts.config.fitness,
+      },
+      opts.space,
+    ),
   };
   // ASHA: members this worker found waiting at a rung; skipped until a claim finds nothing else.
   const waiting = new Set<number>();
@@ -279,7 +296,7 @@ interface Decided {
 
 /** Decide stage: apply the decision due from the member's last ready point, if any. */
 async function decideStage(env: WorkerEnv, lease: Lease): Promise<Decided> {
-  const { config, space, task, log } = env;
+  const { space, log } = env;
   const member = lease.member;
   if (!member.decisionDue) return { member, exploited: false, ended: null };
   if (env.asha !== null) {
@@ -292,13 +309,7 @@ async function decideStage(env: WorkerEnv, lease: Lease): Promise<Decided> {
     return { member: outcome.member, exploited: false, ended: null };
   }
   const rng = createRng(env.seed, 'decide', member.id, member.step, member.token);
-  const cfg: DecideConfig = {
-    exploit: config.exploit,
-    explore: config.explore,
-    ready: readyConfig(config),
-    custom: task.explore,
-    fitness: config.fitness,
-  };
+  const cfg = env.strategy;
   // Read before the transaction (results are append-only; a moment stale is harmless) so the
   // store transaction stays as short as without history.
   const history = needsHistory(cfg)

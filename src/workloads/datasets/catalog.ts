@@ -6,13 +6,6 @@
  */
 export type DatasetName = 'fashion-mnist' | 'cifar-10' | 'europarl-de-en' | 'multi30k';
 
-export const DATASET_NAMES: readonly DatasetName[] = [
-  'fashion-mnist',
-  'cifar-10',
-  'europarl-de-en',
-  'multi30k',
-];
-
 /** One official file: where to fetch it and what it must hash to. */
 export interface OfficialFile {
   readonly fileName: string;

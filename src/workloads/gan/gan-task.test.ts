@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateSaved } from '../tfjs/test-helpers.js';
 import { createRng } from '../../engine/core/rng.js';
 import type { ImageDataset } from '../datasets/index.js';
 import { initBackend } from '../tfjs/backend.js';
@@ -210,5 +211,15 @@ describe('gan experiment defaults', () => {
     expect(truncationGroups(exploit, 2)).toEqual({ bottom: 1, top: 1 });
     expect(truncationGroups(exploit, 6)).toEqual({ bottom: 1, top: 1 });
     expect(truncationGroups(exploit, 20)).toEqual({ bottom: 4, top: 4 });
+  });
+
+  it('evaluateCheckpoint scores a saved generator like evaluate does, and frees its tensors', async () => {
+    const s = await task.create(h, testContext());
+    await task.train(s, h, 2, testContext());
+    const live = await task.evaluate(s, testContext());
+    const { metrics, leaked } = await evaluateSaved(task, s, h, 'test');
+    expect(leaked).toBe(0);
+    expect(metrics.score).toBeCloseTo(live.score, 5);
+    expect(metrics.modelSteps).toBe(2);
   });
 });

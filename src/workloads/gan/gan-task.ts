@@ -1,16 +1,28 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../../engine/core/errors.js';
-import { createRng, hashSeed } from '../../engine/core/rng.js';
+import { createRng } from '../../engine/core/rng.js';
 import type { SearchSpace } from '../../engine/core/space-types.js';
 import type { Hparams, Metrics } from '../../engine/core/types.js';
 import { loadCifar10, type Cifar10, type ImageDataset } from '../datasets/index.js';
 import { classifierScore } from './classifier-score.js';
 import { frechetDistance, gaussianFit, type GaussianFit } from './frechet.js';
 import { ensureBackend } from '../tfjs/ensure-backend.js';
-import { decodeCheckpoint, encodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
+import { decodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
+import {
+  adoptOwnership,
+  samplerSeedOf,
+  checkTaskMeta,
+  encodeTaskCheckpoint,
+  hparamNumber,
+} from '../tfjs/task-kit.js';
 import { setLearningRate } from '../tfjs/hparams.js';
 import { BatchSampler, trainStep, type SamplerState } from '../tfjs/train-loop.js';
-import type { Task, TaskContext, TaskDefinition } from '../../engine/tasks/task.js';
+import type {
+  EvaluationContext,
+  Task,
+  TaskContext,
+  TaskDefinition,
+} from '../../engine/tasks/task.js';
 import { ensureScoreClassifier } from './ensure-classifier.js';
 import { classifierScorer, type ImageScorer } from './image-scorer.js';
 import { pixelBatch } from './layers.js';
@@ -122,7 +134,7 @@ async function createScorer(
 }
 
 /** Resources from the real data set and the cached classifier, once per process. */
-function cifarResources(options: GanOptions): (ctx: TaskContext) => Promise<GanResources> {
+function cifarResources(options: GanOptions): (ctx: EvaluationContext) => Promise<GanResources> {
   let cached: Promise<GanResources> | undefined;
   return (ctx) => {
     cached ??= (async () => {
@@ -142,13 +154,7 @@ function cifarResources(options: GanOptions): (ctx: TaskContext) => Promise<GanR
   };
 }
 
-function hparamNumber(h: Hparams, name: string): number {
-  const value = h[name];
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(`gan needs a positive hyperparameter "${name}", got ${String(value)}`);
-  }
-  return value;
-}
+const POSITIVE = { positive: true };
 
 /** Standard normal noise [n, dim] from a seeded stream. */
 function noiseBatch(n: number, dim: number, ...seed: (string | number)[]): tf.Tensor2D {
@@ -165,7 +171,7 @@ function noiseBatch(n: number, dim: number, ...seed: (string | number)[]): tf.Te
  */
 export function createGanTask(
   options: GanOptions,
-  resources?: (ctx: TaskContext) => Promise<GanResources>,
+  resources?: (ctx: EvaluationContext) => Promise<GanResources>,
 ): Task<GanState> {
   const getResources = resources ?? cifarResources(options);
   const shape: GanShape = {
@@ -173,20 +179,16 @@ export function createGanTask(
     genFilters: options.genFilters,
     discFilters: options.discFilters,
   };
-  const prepare = async (ctx: TaskContext): Promise<GanResources> => {
+  const prepare = async (ctx: EvaluationContext): Promise<GanResources> => {
     await ensureBackend(options.backend, ctx);
     return getResources(ctx);
   };
 
   const adopt = (state: GanState, h: Hparams, ctx: TaskContext): void => {
-    if (state.owner !== ctx.memberId) {
-      // Copied weights continue with this member's own batch order and noise.
-      state.owner = ctx.memberId;
-      state.samplerSeed = hashSeed(ctx.seed, 'sampler');
-      state.sampler = new BatchSampler(state.res.train.count, state.samplerSeed);
-    }
-    setLearningRate(state.optG, hparamNumber(h, 'lrG'));
-    setLearningRate(state.optD, hparamNumber(h, 'lrD'));
+    // Copied weights continue with this member's own batch order and noise.
+    adoptOwnership(state, ctx, (seed) => new BatchSampler(state.res.train.count, seed));
+    setLearningRate(state.optG, hparamNumber('gan', h, 'lrG', POSITIVE));
+    setLearningRate(state.optD, hparamNumber('gan', h, 'lrD', POSITIVE));
   };
 
   return {
@@ -195,12 +197,12 @@ export function createGanTask(
 
     async create(h, ctx) {
       const res = await prepare(ctx);
-      const samplerSeed = hashSeed(ctx.seed, 'sampler');
+      const samplerSeed = samplerSeedOf(ctx);
       return {
         res,
         gan: createGan(shape, initialGanWeights(shape, ctx.rng)),
-        optG: tf.train.adam(hparamNumber(h, 'lrG'), GAN_BETA1),
-        optD: tf.train.adam(hparamNumber(h, 'lrD'), GAN_BETA1),
+        optG: tf.train.adam(hparamNumber('gan', h, 'lrG', POSITIVE), GAN_BETA1),
+        optD: tf.train.adam(hparamNumber('gan', h, 'lrD', POSITIVE), GAN_BETA1),
         sampler: new BatchSampler(res.train.count, samplerSeed),
         samplerSeed,
         owner: ctx.memberId,
@@ -286,24 +288,20 @@ export function createGanTask(
         lastGLoss: Number.isFinite(state.lastGLoss) ? state.lastGLoss : null,
         diverged: state.diverged,
       };
-      return encodeCheckpoint({
-        tensors: [
+      return encodeTaskCheckpoint(
+        [
           ...state.gan.generator.map((t, i) => ({ name: `g${i}`, tensor: t })),
           ...state.gan.discriminator.map((t, i) => ({ name: `d${i}`, tensor: t })),
         ],
-        optimizers: { generator: state.optG, discriminator: state.optD },
+        { generator: state.optG, discriminator: state.optD },
         meta,
-      });
+      );
     },
 
     async load(bytes, h, ctx) {
       const res = await prepare(ctx);
       const decoded = decodeCheckpoint(bytes);
-      const meta = decoded.meta as Partial<CheckpointMeta> | null;
-      if (meta?.format !== 'gan/1' || meta.shape === undefined) {
-        throw new ConfigError('not a gan checkpoint (wrong or missing meta data)');
-      }
-      const m = meta as CheckpointMeta;
+      const m = checkTaskMeta<CheckpointMeta>(decoded.meta, 'gan/1', ['shape']);
       if (JSON.stringify(m.shape) !== JSON.stringify(shape)) {
         throw new ConfigError(
           `checkpoint holds a GAN of shape ${JSON.stringify(m.shape)}, the task options give ${JSON.stringify(shape)}`,
@@ -349,16 +347,35 @@ export function createGanTask(
       state.optG.dispose();
       state.optD.dispose();
     },
+
+    // Generated samples scored by the task's scorer; the Fréchet distance is to the real test
+    // images (the only split a generator is scored against).
+    splits: ['test'],
+    async evaluateCheckpoint(bytes, _h, _split, ctx) {
+      const res = await prepare(ctx);
+      const { gan, modelSteps } = ganFromCheckpoint(bytes);
+      try {
+        if (JSON.stringify(gan.shape) !== JSON.stringify(shape)) {
+          throw new ConfigError(
+            `checkpoint holds a GAN of shape ${JSON.stringify(gan.shape)}, the task options give ${JSON.stringify(shape)}`,
+          );
+        }
+        const metrics: Record<string, number> = {
+          ...scoreGenerator(gan, res, options),
+          modelSteps,
+        };
+        return metrics as Metrics;
+      } finally {
+        disposeGan(gan);
+      }
+    },
   };
 }
 
 /** The GAN stored in a task checkpoint (no optimizers, no data): to generate images offline. */
 export function ganFromCheckpoint(bytes: Uint8Array): { gan: Gan; modelSteps: number } {
   const decoded = decodeCheckpoint(bytes);
-  const meta = decoded.meta as Partial<CheckpointMeta> | null;
-  if (meta?.format !== 'gan/1' || meta.shape === undefined || meta.generatorTensors === undefined) {
-    throw new ConfigError('not a gan checkpoint (wrong or missing meta data)');
-  }
+  const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'gan/1', ['shape', 'generatorTensors']);
   const data = decoded.tensors.map((t) => t.data as Float32Array);
   const gan = createGan(meta.shape, {
     generator: data.slice(0, meta.generatorTensors),

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateCheckpoint, evaluationContext } from '../../engine/tasks/evaluate-checkpoint.js';
+import { evaluateSaved } from '../tfjs/test-helpers.js';
 import { ConfigError } from '../../engine/core/errors.js';
 import { prepareExperiment, initialMembers } from '../../engine/setup/prepare-experiment.js';
 import { decide } from '../../engine/strategies/decide.js';
@@ -251,5 +253,21 @@ describe('image-classification options and defaults', () => {
       IMAGE_CLASSIFICATION_FIXED,
       IMAGE_CLASSIFICATION_FIXED,
     ]);
+  });
+
+  it('evaluateCheckpoint scores a saved member on validation and test without a member context', async () => {
+    const s = await task.create(h, testContext(2, 5));
+    await task.train(s, h, 40, testContext(2, 5));
+    const live = await task.evaluate(s, testContext());
+    const { metrics: validation, bytes, leaked } = await evaluateSaved(task, s, h, 'validation');
+    expect(leaked).toBe(0);
+    expect(validation.score).toBe(live.validationAccuracy);
+    const ctx = evaluationContext(0, () => undefined);
+    const test = await evaluateCheckpoint(task, bytes, h, 'test', ctx);
+    expect(test.examples).toBe(splits.test.count);
+    expect(test.score).toBeGreaterThan(0.5);
+    await expect(evaluateCheckpoint(task, bytes, h, 'train', ctx)).rejects.toThrow(
+      /no split "train"; use one of validation, test/,
+    );
   });
 });

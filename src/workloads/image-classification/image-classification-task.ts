@@ -7,14 +7,19 @@ import type { ImageDataset } from '../datasets/index.js';
 import { ensureBackend } from '../tfjs/ensure-backend.js';
 import {
   decodeCheckpoint,
-  encodeCheckpoint,
   restoreOptimizer,
+  type DecodedCheckpoint,
   type OptimizerSnapshot,
   type SavedTensor,
 } from '../tfjs/checkpoint.js';
 import { setLearningRate, weightPenalty } from '../tfjs/hparams.js';
 import { BatchSampler, trainSteps, type SamplerState } from '../tfjs/train-loop.js';
-import type { Task, TaskContext, TaskDefinition } from '../../engine/tasks/task.js';
+import type {
+  EvaluationContext,
+  Task,
+  TaskContext,
+  TaskDefinition,
+} from '../../engine/tasks/task.js';
 import { inputBatch, labelBatch, loadImageSplits, type ImageSplits } from './image-data.js';
 import {
   createMlp,
@@ -28,6 +33,13 @@ import {
 } from './mlp.js';
 import { parseImageClassificationOptions, type ImageClassificationOptions } from './options.js';
 import { resizeMlp } from './resize.js';
+import {
+  adoptOwnership,
+  samplerSeedOf,
+  checkTaskMeta,
+  encodeTaskCheckpoint,
+  hparamNumber,
+} from '../tfjs/task-kit.js';
 
 /** The tuned hyperparameters and their priors/bounds. */
 export const IMAGE_CLASSIFICATION_SPACE: SearchSpace = {
@@ -102,9 +114,21 @@ export function createImageClassificationTask(
         splitSeed: options.splitSeed,
       }));
 
-  const prepare = async (ctx: TaskContext): Promise<ImageSplits> => {
+  const prepare = async (ctx: EvaluationContext): Promise<ImageSplits> => {
     await ensureBackend(options.backend, ctx);
     return getSplits();
+  };
+
+  /** The checkpoint's meta, checked to hold a model for this data set's inputs and classes. */
+  const fittingMeta = (decoded: DecodedCheckpoint, splits: ImageSplits): CheckpointMeta => {
+    const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'image-classification/1', ['shape']);
+    const expected = shapeFor(splits, meta.shape.width);
+    if (meta.shape.inputSize !== expected.inputSize || meta.shape.classes !== expected.classes) {
+      throw new ConfigError(
+        `checkpoint holds a model for ${meta.shape.inputSize} inputs and ${meta.shape.classes} classes, but the data set has ${expected.inputSize} and ${expected.classes}: was it saved with another --set dataset=...?`,
+      );
+    }
+    return meta;
   };
 
   const shapeFor = (splits: ImageSplits, width: number): MlpShape => {
@@ -123,7 +147,7 @@ export function createImageClassificationTask(
     h: Hparams,
     ctx: TaskContext,
   ): Promise<void> => {
-    const width = hparamNumber(h, 'width');
+    const width = hparamNumber('image-classification', h, 'width');
     if (width !== state.mlp.shape.width) {
       const from = state.mlp.shape.width;
       const rebuilt = restore(
@@ -136,13 +160,8 @@ export function createImageClassificationTask(
       Object.assign(state, rebuilt);
       ctx.log(`width ${from} → ${width} (${width > from ? 'widened' : 'narrowed'})`);
     }
-    if (state.owner !== ctx.memberId) {
-      // Copied weights continue with this member's own batch order, not the donor's.
-      state.owner = ctx.memberId;
-      state.samplerSeed = hashSeed(ctx.seed, 'sampler');
-      state.sampler = new BatchSampler(state.splits.train.count, state.samplerSeed);
-    }
-    setLearningRate(state.optimizer, hparamNumber(h, 'lr'));
+    adoptOwnership(state, ctx, (seed) => new BatchSampler(state.splits.train.count, seed));
+    setLearningRate(state.optimizer, hparamNumber('image-classification', h, 'lr'));
   };
 
   const save = (state: ImageClassificationState): Promise<Uint8Array> => {
@@ -155,11 +174,11 @@ export function createImageClassificationTask(
       modelSteps: state.modelSteps,
       lastLoss: Number.isFinite(state.lastLoss) ? state.lastLoss : null,
     };
-    return encodeCheckpoint({
-      tensors: state.mlp.variables.map((v, i) => ({ name: `w${i}`, tensor: v })),
-      optimizers: { adam: state.optimizer },
+    return encodeTaskCheckpoint(
+      state.mlp.variables.map((v, i) => ({ name: `w${i}`, tensor: v })),
+      { adam: state.optimizer },
       meta,
-    });
+    );
   };
 
   return {
@@ -168,13 +187,13 @@ export function createImageClassificationTask(
 
     async create(h, ctx) {
       const splits = await prepare(ctx);
-      const shape = shapeFor(splits, hparamNumber(h, 'width'));
+      const shape = shapeFor(splits, hparamNumber('image-classification', h, 'width'));
       const mlp = createMlp(shape, initialMlpWeights(shape, ctx.rng));
-      const samplerSeed = hashSeed(ctx.seed, 'sampler');
+      const samplerSeed = samplerSeedOf(ctx);
       const state: ImageClassificationState = {
         splits,
         mlp,
-        optimizer: tf.train.adam(hparamNumber(h, 'lr')),
+        optimizer: tf.train.adam(hparamNumber('image-classification', h, 'lr')),
         sampler: new BatchSampler(splits.train.count, samplerSeed),
         samplerSeed,
         owner: ctx.memberId,
@@ -186,7 +205,7 @@ export function createImageClassificationTask(
 
     async train(state, h, steps, ctx) {
       await adopt(state, h, ctx);
-      const l1 = hparamNumber(h, 'l1');
+      const l1 = hparamNumber('image-classification', h, 'l1');
       const { train, normalise } = state.splits;
       const classes = state.mlp.shape.classes;
       const inputSize = state.mlp.shape.inputSize;
@@ -247,15 +266,9 @@ export function createImageClassificationTask(
     async load(bytes, h, ctx) {
       const splits = await prepare(ctx);
       const decoded = decodeCheckpoint(bytes);
-      const meta = checkpointMeta(decoded.meta);
-      const expected = shapeFor(splits, meta.shape.width);
-      if (meta.shape.inputSize !== expected.inputSize || meta.shape.classes !== expected.classes) {
-        throw new ConfigError(
-          `checkpoint holds a model for ${meta.shape.inputSize} inputs and ${meta.shape.classes} classes, but the data set has ${expected.inputSize} and ${expected.classes}: was it saved with another --set dataset=...?`,
-        );
-      }
+      const meta = fittingMeta(decoded, splits);
       // Resized while restoring (an exploit that changed the width), not rebuilt twice.
-      const width = hparamNumber(h, 'width');
+      const width = hparamNumber('image-classification', h, 'width');
       const state = restore(decoded, splits, width, hashSeed(ctx.seed, 'resize'));
       if (width !== meta.shape.width) {
         ctx.log(
@@ -267,6 +280,21 @@ export function createImageClassificationTask(
     },
 
     dispose: disposeState,
+
+    // The validation images (held out from training: the score) or the whole test set.
+    splits: ['validation', 'test'],
+    async evaluateCheckpoint(bytes, _h, split, ctx) {
+      const splits = await prepare(ctx);
+      const decoded = decodeCheckpoint(bytes);
+      const state = restore(decoded, splits, fittingMeta(decoded, splits).shape.width, 0);
+      try {
+        const ds = split === 'test' ? splits.test : splits.validation;
+        const acc = accuracy(state.mlp, ds, splits.normalise, ds.count, options.evalBatchSize);
+        return { score: acc, accuracy: acc, examples: ds.count, sparsity: sparsity(state.mlp) };
+      } finally {
+        disposeState(state);
+      }
+    },
   };
 }
 
@@ -277,7 +305,7 @@ function restore(
   width: number,
   resizeSeed: number,
 ): ImageClassificationState {
-  const meta = checkpointMeta(decoded.meta);
+  const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'image-classification/1', ['shape']);
   const adam = decoded.optimizers['adam'];
   if (adam === undefined) throw new ConfigError('checkpoint has no Adam state');
   let shape = meta.shape;
@@ -323,24 +351,6 @@ function restore(
 function disposeState(state: ImageClassificationState): void {
   disposeMlp(state.mlp);
   state.optimizer.dispose();
-}
-
-function checkpointMeta(raw: unknown): CheckpointMeta {
-  const meta = raw as Partial<CheckpointMeta> | null;
-  if (meta?.format !== 'image-classification/1' || meta.shape === undefined) {
-    throw new ConfigError('not an image-classification checkpoint (wrong or missing meta data)');
-  }
-  return meta as CheckpointMeta;
-}
-
-function hparamNumber(h: Hparams, name: string): number {
-  const value = h[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ConfigError(
-      `image-classification needs a numeric hyperparameter "${name}", got ${String(value)}`,
-    );
-  }
-  return value;
 }
 
 /** Fraction of the first `count` images of `ds` classified correctly. */

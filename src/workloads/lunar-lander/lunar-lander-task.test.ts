@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evaluateCheckpoint, evaluationContext } from '../../engine/tasks/evaluate-checkpoint.js';
 import { FilesystemCheckpointStore } from '../../engine/checkpoints/filesystem-checkpoint-store.js';
 import { createRng } from '../../engine/core/rng.js';
 import { createExperiment } from '../../engine/setup/create-experiment.js';
@@ -122,5 +123,23 @@ describe('lunar-lander task', () => {
     expect(summary.exploits).toBeGreaterThan(0);
     const members = await store.listMembers(exp.id);
     expect(members.every((m) => m.status === 'done' && m.step === 6)).toBe(true);
+  });
+
+  it('evaluateCheckpoint plays held-out test episodes with the saved agent, repeatably', async () => {
+    const task = createLunarLanderTask(
+      lunarLanderTaskDefinition.parseOptions?.({ hidden: [8], testEpisodes: 3 }) as never,
+    );
+    const s = await task.create(h, ctx(0));
+    await task.train(s, h, 2, ctx(0));
+    const bytes = await task.save(s);
+    const quiet = evaluationContext(0, () => undefined);
+    const a = await evaluateCheckpoint(task, bytes, h, 'test', quiet);
+    const b = await evaluateCheckpoint(task, bytes, h, 'test', quiet);
+    expect(a.episodes).toBe(3);
+    expect(Number.isFinite(a.score)).toBe(true);
+    expect(b).toEqual(a);
+    await expect(evaluateCheckpoint(task, bytes, h, 'validation', quiet)).rejects.toThrow(
+      /no split "validation"/,
+    );
   });
 });

@@ -26,6 +26,8 @@ const optionsSchema = z.strictObject({
   loss: z.enum(['huber', 'mse']).default('huber'),
   /** Greedy (ε = 0), no-update episodes per evaluation; their mean return is the score. */
   evalEpisodes: z.number().int().positive().default(10),
+  /** Held-out episodes of `evaluateCheckpoint(…, 'test')` (`pbt best --evaluate test`). */
+  testEpisodes: z.number().int().positive().default(100),
   epsilonStart: z.number().min(0).max(1).default(1),
   epsilonMin: z.number().min(0).max(1).default(0.1),
   maxEpisodeSteps: z.number().int().positive().default(1000),
@@ -163,6 +165,24 @@ export function createLunarLanderTask(options: LunarLanderTaskOptions): Task<Lun
     },
     save: (state) => Promise.resolve(saveAgent(state.agent)),
     load: (bytes) => Promise.resolve(wrap(loadAgent(bytes))),
+    // Held-out episodes: seeds from TEST_FIRST_SEED on, never drawn in training or evaluation.
+    splits: ['test'],
+    evaluateCheckpoint: (bytes) => {
+      const ev = evaluateAgent(
+        loadAgent(bytes),
+        options.testEpisodes,
+        TEST_FIRST_SEED,
+        options.maxEpisodeSteps,
+      );
+      return Promise.resolve({
+        score: ev.mean,
+        std: ev.std,
+        episodes: ev.episodes,
+        meanEpisodeSteps: ev.meanSteps,
+        landingRate: (ev.outcomes['at-rest'] ?? 0) / ev.episodes,
+        solvedRate: ev.fractionAtLeast200,
+      });
+    },
   };
 }
 

@@ -246,13 +246,6 @@ export function trainingBatch(
   };
 }
 
-/** Real (non-padding) target tokens of a batch: what the loss averages over. */
-export function targetTokenCount(batch: TrainingBatch): number {
-  let n = 0;
-  for (const id of batch.target.ids) if (id !== PAD_ID) n++;
-  return n;
-}
-
 /** Index tensors of a batch's loss: which rows reach the output layer and their labels. */
 export interface LossInputs {
   /** Positions (row-major in the target matrix) of the real target tokens. */

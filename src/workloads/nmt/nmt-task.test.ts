@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateCheckpoint, evaluationContext } from '../../engine/tasks/evaluate-checkpoint.js';
+import { evaluateSaved } from '../tfjs/test-helpers.js';
 import { ConfigError } from '../../engine/core/errors.js';
 import { createRng } from '../../engine/core/rng.js';
 import type { TaskContext } from '../../engine/tasks/task.js';
@@ -249,5 +251,25 @@ describe('nmt task', () => {
     const other = createNmtTask({ ...options, maxLength: 4 }, () => Promise.resolve(raw));
     await expect(other.load(bytes, h, ctx())).rejects.toThrow(ConfigError);
     await task.dispose?.(s);
+  });
+
+  it('evaluateCheckpoint scores a saved member on the validation set like evaluate does', async () => {
+    const s = await task.create(h, ctx(0, 3));
+    await task.train(s, h, 20, ctx(0, 3));
+    const live = await task.evaluate(s, ctx(0, 3));
+    const { metrics, bytes, leaked } = await evaluateSaved(task, s, h, 'validation');
+    expect(leaked).toBe(0);
+    expect(metrics.bleu).toBe(live.bleu);
+    expect(metrics.sentences).toBeGreaterThan(0);
+    const other = createNmtTask({ ...options, maxLength: 4 }, () => Promise.resolve(raw));
+    await expect(
+      evaluateCheckpoint(
+        other,
+        bytes,
+        h,
+        'validation',
+        evaluationContext(0, () => undefined),
+      ),
+    ).rejects.toThrow(ConfigError);
   });
 });

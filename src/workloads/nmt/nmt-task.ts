@@ -4,10 +4,22 @@ import { hashSeed } from '../../engine/core/rng.js';
 import type { SearchSpace } from '../../engine/core/space-types.js';
 import type { Hparams, Metrics } from '../../engine/core/types.js';
 import { ensureBackend } from '../tfjs/ensure-backend.js';
-import { decodeCheckpoint, encodeCheckpoint, restoreOptimizer } from '../tfjs/checkpoint.js';
+import { decodeCheckpoint, restoreOptimizer, type DecodedCheckpoint } from '../tfjs/checkpoint.js';
+import {
+  adoptOwnership,
+  samplerSeedOf,
+  checkTaskMeta,
+  encodeTaskCheckpoint,
+  hparamNumber,
+} from '../tfjs/task-kit.js';
 import { setLearningRate } from '../tfjs/hparams.js';
 import { trainStep } from '../tfjs/train-loop.js';
-import type { Task, TaskContext, TaskDefinition } from '../../engine/tasks/task.js';
+import type {
+  EvaluationContext,
+  Task,
+  TaskContext,
+  TaskDefinition,
+} from '../../engine/tasks/task.js';
 import { evaluateSet, type DecodeOptions, type SetEvaluation } from './evaluation.js';
 import {
   createSeq2Seq,
@@ -20,8 +32,11 @@ import {
   type Seq2Seq,
   type Seq2SeqShape,
 } from './model.js';
+import { TRANSLATION_SPLITS } from '../datasets/parallel-text.js';
 import {
   loadRawSplits,
+  loadTokenPairs,
+  selectEvalSet,
   PairBatchSampler,
   prepareNmtData,
   type EvalSet,
@@ -81,7 +96,7 @@ export type NmtSplitsSource = () => Promise<RawNmtSplits>;
 export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Task<NmtState> {
   const getRaw: NmtSplitsSource = source ?? (() => loadRawSplits(options));
   let dataPromise: Promise<NmtData> | undefined;
-  const prepare = async (ctx: TaskContext): Promise<NmtData> => {
+  const prepare = async (ctx: EvaluationContext): Promise<NmtData> => {
     await ensureBackend(options.backend, ctx);
     dataPromise ??= getRaw().then((raw) => {
       const data = prepareNmtData(raw, options);
@@ -94,6 +109,37 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
     return dataPromise;
   };
 
+  /** The checkpoint's meta, checked to match this data's vocabularies and the model options. */
+  const fittingMeta = (decoded: DecodedCheckpoint, data: NmtData): CheckpointMeta => {
+    const meta = checkTaskMeta<CheckpointMeta>(decoded.meta, 'nmt/1', ['shape']);
+    const expected = shapeFor(data);
+    if (
+      meta.vocabHash !== data.vocabHash ||
+      meta.shape.sourceVocab !== expected.sourceVocab ||
+      meta.shape.targetVocab !== expected.targetVocab ||
+      meta.shape.embedding !== expected.embedding ||
+      meta.shape.hidden !== expected.hidden
+    ) {
+      throw new ConfigError(
+        'checkpoint was saved with other nmt data or model options (vocabulary, maxLength, trainSentences, embedding, hidden): resume with the same --set options',
+      );
+    }
+    return meta;
+  };
+
+  /**
+   * 'validation': the evaluation set of every ready point; 'test': the corpus's held-out test
+   * split (or any other split named in TRANSLATION_SPLITS), every pair that fits.
+   */
+  const evalSetOf = async (split: string, data: NmtData): Promise<EvalSet> => {
+    if (split === 'validation') return data.valid;
+    const name = split === 'test' ? TEST_SPLIT[options.corpus] : split;
+    return selectEvalSet(await loadTokenPairs(options, name), data, {
+      ...options,
+      evalSentences: 0,
+    });
+  };
+
   const shapeFor = (data: NmtData): Seq2SeqShape => ({
     sourceVocab: data.sourceVocab.size,
     targetVocab: data.targetVocab.size,
@@ -102,17 +148,10 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
   });
 
   const adopt = (state: NmtState, h: Hparams, ctx: TaskContext): void => {
-    if (state.owner !== ctx.memberId) {
-      // Copied weights continue with this member's own batch order, not the donor's.
-      state.owner = ctx.memberId;
-      state.samplerSeed = hashSeed(ctx.seed, 'sampler');
-      state.sampler = PairBatchSampler.forPairs(
-        state.data.train,
-        options.batchSize,
-        state.samplerSeed,
-      );
-    }
-    setLearningRate(state.optimizer, hparamNumber(h, 'lr'));
+    adoptOwnership(state, ctx, (seed) =>
+      PairBatchSampler.forPairs(state.data.train, options.batchSize, seed),
+    );
+    setLearningRate(state.optimizer, hparamNumber('nmt', h, 'lr'));
   };
 
   const save = (state: NmtState): Promise<Uint8Array> => {
@@ -127,14 +166,11 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
       lastLoss: Number.isFinite(state.lastLoss) ? state.lastLoss : null,
       tokens: state.tokens,
     };
-    return encodeCheckpoint({
-      tensors: state.model.variables.map((v, i) => ({
-        name: WEIGHT_NAMES[i] as string,
-        tensor: v,
-      })),
-      optimizers: { adam: state.optimizer },
+    return encodeTaskCheckpoint(
+      state.model.variables.map((v, i) => ({ name: WEIGHT_NAMES[i] as string, tensor: v })),
+      { adam: state.optimizer },
       meta,
-    });
+    );
   };
 
   return {
@@ -144,11 +180,11 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
     async create(h, ctx) {
       const data = await prepare(ctx);
       const shape = shapeFor(data);
-      const samplerSeed = hashSeed(ctx.seed, 'sampler');
+      const samplerSeed = samplerSeedOf(ctx);
       return {
         data,
         model: createSeq2Seq(shape, initialSeq2SeqWeights(shape, ctx.rng)),
-        optimizer: tf.train.adam(hparamNumber(h, 'lr')),
+        optimizer: tf.train.adam(hparamNumber('nmt', h, 'lr')),
         sampler: PairBatchSampler.forPairs(data.train, options.batchSize, samplerSeed),
         samplerSeed,
         owner: ctx.memberId,
@@ -160,7 +196,7 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
 
     async train(state, h, steps, ctx) {
       adopt(state, h, ctx);
-      const dropout = hparamNumber(h, 'dropout');
+      const dropout = hparamNumber('nmt', h, 'dropout');
       let total = 0;
       let lastYield = performance.now();
       for (let i = 0; i < steps; i++) {
@@ -219,19 +255,7 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
     async load(bytes, h, ctx) {
       const data = await prepare(ctx);
       const decoded = decodeCheckpoint(bytes);
-      const meta = checkpointMeta(decoded.meta);
-      const expected = shapeFor(data);
-      if (
-        meta.vocabHash !== data.vocabHash ||
-        meta.shape.sourceVocab !== expected.sourceVocab ||
-        meta.shape.targetVocab !== expected.targetVocab ||
-        meta.shape.embedding !== expected.embedding ||
-        meta.shape.hidden !== expected.hidden
-      ) {
-        throw new ConfigError(
-          'checkpoint was saved with other nmt data or model options (vocabulary, maxLength, trainSentences, embedding, hidden): resume with the same --set options',
-        );
-      }
+      const meta = fittingMeta(decoded, data);
       const adam = decoded.optimizers['adam'];
       if (adam === undefined) throw new ConfigError('nmt checkpoint has no Adam state');
       let optimizer: tf.Optimizer | undefined;
@@ -266,8 +290,43 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
       disposeSeq2Seq(state.model);
       state.optimizer.dispose();
     },
+
+    splits: [
+      'validation',
+      'test',
+      ...Object.keys(TRANSLATION_SPLITS[options.corpus]).filter((s) => s !== options.trainSplit),
+    ],
+    async evaluateCheckpoint(bytes, _h, split, ctx) {
+      const data = await prepare(ctx);
+      const decoded = decodeCheckpoint(bytes);
+      const meta = fittingMeta(decoded, data);
+      const set = await evalSetOf(split, data);
+      const model = createSeq2Seq(
+        meta.shape,
+        decoded.tensors.map((t) => t.data as Float32Array),
+      );
+      try {
+        const { bleu } = evaluateSet(model, data.targetVocab, set, decodeOptions(options));
+        return {
+          score: bleu.bleu,
+          bleu: bleu.bleu,
+          bleu100: bleu.bleu100,
+          brevityPenalty: bleu.bp,
+          lengthRatio: bleu.ratio,
+          sentences: set.sources.length,
+        };
+      } finally {
+        disposeSeq2Seq(model);
+      }
+    },
   };
 }
+
+/** The held-out test split of each corpus (`evaluateCheckpoint(…, 'test')`). */
+const TEST_SPLIT: Readonly<Record<NmtOptions['corpus'], string>> = {
+  'europarl-de-en': 'test2008',
+  multi30k: 'test_2016_flickr',
+};
 
 /** Decoding settings of the options; `beam` overrides the configured beam width. */
 export function decodeOptions(options: NmtOptions, beam = options.beam): DecodeOptions {
@@ -301,22 +360,6 @@ export function exampleTranslations(
     reference: (set.references[i] as readonly string[]).join(' '),
     translation: state.data.targetVocab.decode(translations[i] as readonly number[]).join(' '),
   }));
-}
-
-function checkpointMeta(raw: unknown): CheckpointMeta {
-  const meta = raw as Partial<CheckpointMeta> | null;
-  if (meta?.format !== 'nmt/1' || meta.shape === undefined) {
-    throw new ConfigError('not an nmt checkpoint (wrong or missing meta data)');
-  }
-  return meta as CheckpointMeta;
-}
-
-function hparamNumber(h: Hparams, name: string): number {
-  const value = h[name];
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new ConfigError(`nmt needs a numeric hyperparameter "${name}", got ${String(value)}`);
-  }
-  return value;
 }
 
 export const nmtTaskDefinition: TaskDefinition<NmtOptions> = {

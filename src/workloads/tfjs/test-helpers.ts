@@ -1,5 +1,9 @@
+import * as tf from '@tensorflow/tfjs';
 import type * as tfType from '@tensorflow/tfjs';
 import { createRng } from '../../engine/core/rng.js';
+import type { Hparams, Metrics } from '../../engine/core/types.js';
+import { evaluateCheckpoint, evaluationContext } from '../../engine/tasks/evaluate-checkpoint.js';
+import type { Task } from '../../engine/tasks/task.js';
 
 /** Test-only helpers shared by the src/tfjs tests (tiny deterministic data, error measures). */
 
@@ -37,4 +41,27 @@ export function seedWeights(tf: typeof tfType, model: tfType.LayersModel, seed: 
   });
   model.setWeights(values);
   tf.dispose(values);
+}
+
+/**
+ * Save a member, dispose it, and score the saved bytes on `split` through evaluateCheckpoint;
+ * `leaked` counts tensors the evaluation left behind (0 when it frees what it builds).
+ */
+export async function evaluateSaved<S>(
+  task: Task<S>,
+  state: S,
+  h: Hparams,
+  split: string,
+): Promise<{ metrics: Metrics; bytes: Uint8Array; leaked: number }> {
+  const bytes = await task.save(state);
+  await task.dispose?.(state);
+  const before = tf.memory().numTensors;
+  const metrics = await evaluateCheckpoint(
+    task,
+    bytes,
+    h,
+    split,
+    evaluationContext(0, () => undefined),
+  );
+  return { metrics, bytes, leaked: tf.memory().numTensors - before };
 }

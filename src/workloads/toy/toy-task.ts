@@ -73,11 +73,19 @@ export function createToyTask(options: ToyOptions): Task<ToyState> {
       bytes.fill(7, 16);
       return Promise.resolve(bytes);
     },
-    load: (bytes) => {
-      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      return Promise.resolve({ theta: [view.getFloat64(0, true), view.getFloat64(8, true)] });
+    load: (bytes) => Promise.resolve(toyState(bytes)),
+    // The toy problem has no data: every split is the true objective Q(θ).
+    splits: ['validation', 'test'],
+    evaluateCheckpoint: (bytes) => {
+      const { theta } = toyState(bytes);
+      return Promise.resolve({ score: trueObjective(theta), theta0: theta[0], theta1: theta[1] });
     },
   };
+}
+
+function toyState(bytes: Uint8Array): ToyState {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { theta: [view.getFloat64(0, true), view.getFloat64(8, true)] };
 }
 
 /** CPU-bound busy loop: a stand-in for a training step that really uses the core. */

@@ -19,7 +19,7 @@ import type { TaskRegistry } from '../../tasks/registry.js';
 import { renderComparisonHtml } from '../../report/comparison-chart.js';
 import { DEFAULT_STORE, withStore } from '../context.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
-import { backendArgs, buildRawConfig, type RunFlags } from './run.js';
+import { buildRawConfig, type RunFlags } from './run.js';
 import { LIMITS } from '../../config/limits.js';
 import { TaskAllowList, executableRef } from '../../tasks/allow-list.js';
 import { parseWholeFlag } from '../numeric-flag.js';
@@ -124,12 +124,9 @@ function newSpec(target: string | undefined, flags: CompareFlags): ComparisonSpe
     storeUrl,
     out: path.resolve(flags.out ?? 'comparison.json'),
     boBatch: wholeNumber('bo-batch', flags.boBatch ?? '2', 1),
-    workerArgs: [
-      ...backendArgs(flags),
-      // The user named this task here: the comparison's own workers may run it.
-      '--allow-tasks',
-      TaskAllowList.builtInsOnly().with(executableRef(raw)).toFlag(),
-    ],
+    // The user named this task here: the comparison's own workers may run it. --backend is a
+    // task option stored with each experiment (buildRawConfig).
+    allowTasks: TaskAllowList.builtInsOnly().with(executableRef(raw)).toFlag(),
   };
 }
 

@@ -8,7 +8,7 @@ import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { formatScore } from '../progress.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
-import { backendArgs } from './run.js';
+import { backendOverride } from './run.js';
 import { LIMITS } from '../../config/limits.js';
 import { TaskAllowList, executableRef } from '../../tasks/allow-list.js';
 import { parseWholeFlag } from '../numeric-flag.js';
@@ -64,12 +64,11 @@ export function registerReplay(
         for (const p of prepared) {
           const exp = await createExperiment(store, p);
           log(`created experiment ${exp.id} (${p.config.method} of ${source.id})`);
-          const outcome = await runWithLocalWorkers(store, storeUrl, exp.id, workers, log, [
-            ...backendArgs(flags),
+          const outcome = await runWithLocalWorkers(store, storeUrl, exp.id, workers, log, {
+            taskOptions: backendOverride(flags),
             // The user asked to replay this experiment here: its workers may run its task.
-            '--allow-tasks',
-            TaskAllowList.builtInsOnly().with(executableRef(p.config)).toFlag(),
-          ]);
+            allowTasks: TaskAllowList.builtInsOnly().with(executableRef(p.config)).toFlag(),
+          });
           if (outcome.status === 'stopped') {
             process.exitCode = 130;
             return;

@@ -7,10 +7,9 @@ import { parseWholeFlag } from '../numeric-flag.js';
 import { DEFAULT_STORE, findExperiment, withStore } from '../context.js';
 import { runWithLocalWorkers } from '../run-experiment.js';
 import { parseStoreUrl, resolveStoreUrl } from '../../store/store-url.js';
-import { parseExperimentConfig } from '../../config/experiment-config.js';
 import { ALLOW_TASKS_VARIABLE, TaskAllowList, executableRef } from '../../tasks/allow-list.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
-import { backendArgs } from './run.js';
+import { backendOverride } from './run.js';
 
 export function registerResume(
   program: Command,
@@ -47,20 +46,17 @@ export function registerResume(
               `experiment ${experiment.id} is already done; see \`pbt best ${experiment.id}\``,
             );
           }
-          const taskRef = executableRef(
-            parseExperimentConfig(experiment.config, 'stored experiment config'),
-          );
+          const taskRef = executableRef(experiment.config);
           // A SQLite file is this user's own; a shared database is trusted only as far as the
           // allow-list says, as for `pbt worker`.
           let allowed = TaskAllowList.parse(flags.allowTasks ?? process.env[ALLOW_TASKS_VARIABLE]);
           if (parseStoreUrl(storeUrl).kind === 'sqlite') allowed = allowed.with(taskRef);
           allowed.assertAllows(taskRef, tasks, experiment.id);
           await store.setExperimentStatus(experiment.id, 'running');
-          const outcome = await runWithLocalWorkers(store, storeUrl, experiment.id, workers, log, [
-            ...backendArgs(flags),
-            '--allow-tasks',
-            allowed.toFlag(),
-          ]);
+          const outcome = await runWithLocalWorkers(store, storeUrl, experiment.id, workers, log, {
+            taskOptions: backendOverride(flags),
+            allowTasks: allowed.toFlag(),
+          });
           if (outcome.status !== 'done')
             process.exitCode = outcome.status === 'stopped' ? EXIT.stopped : EXIT.failure;
         });

@@ -145,12 +145,9 @@ export function registerRun(
               experiment.id,
               workers,
               log,
+              // --backend is a task option, stored with the experiment: workers read it from there.
               // The user named this task on the command line: the workers may import it.
-              [
-                ...backendArgs(flags),
-                '--allow-tasks',
-                TaskAllowList.builtInsOnly().with(executableRef(config)).toFlag(),
-              ],
+              { allowTasks: TaskAllowList.builtInsOnly().with(executableRef(config)).toFlag() },
             );
             if (outcome.status !== 'done') {
               process.exitCode = outcome.status === 'stopped' ? EXIT.stopped : EXIT.failure;
@@ -185,8 +182,11 @@ function parseBaselines(text: string | undefined): string[] {
   return methods;
 }
 
-export function backendArgs(flags: { backend?: string }): string[] {
-  return flags.backend ? ['--backend', flags.backend] : [];
+/** `--backend` of resume/worker: a task option this machine's workers use instead of the stored one. */
+export function backendOverride(flags: {
+  backend?: string;
+}): Readonly<Record<string, unknown>> | undefined {
+  return flags.backend ? { backend: flags.backend } : undefined;
 }
 
 export function buildRawConfig(

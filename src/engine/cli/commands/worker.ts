@@ -1,13 +1,14 @@
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import type { TaskRegistry } from '../../tasks/registry.js';
-import { ALLOW_TASKS_VARIABLE, TaskAllowList, executableRef } from '../../tasks/allow-list.js';
-import { parseExperimentConfig } from '../../config/experiment-config.js';
-import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
-import { runWorker } from '../../worker/worker.js';
 import { collectCheckpoints } from '../../checkpoints/collect.js';
-import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
+import { prepareStoredExperiment } from '../../setup/prepare-experiment.js';
 import { redactPassword, resolveStoreUrl } from '../../store/store-url.js';
+import { ALLOW_TASKS_VARIABLE, TaskAllowList, executableRef } from '../../tasks/allow-list.js';
+import type { TaskRegistry } from '../../tasks/registry.js';
+import { runWorker } from '../../worker/worker.js';
+import { workerSpecFromEnv, type WorkerSpec } from '../../worker/worker-spec.js';
+import { checkpointsOf, DEFAULT_STORE, findExperiment, withStore } from '../context.js';
+import { backendOverride } from './run.js';
 
 interface WorkerFlags {
   store: string;
@@ -39,66 +40,70 @@ export function registerWorker(program: Command, tasks: TaskRegistry): void {
       '--allow-tasks <list>',
       `tasks this worker may import: builtin, task names, module paths or globs, e.g. builtin,./tasks/*.ts (default: ${ALLOW_TASKS_VARIABLE}, else built-ins only)`,
     )
-    .action(async (flags: WorkerFlags) => {
-      const storeUrl = resolveStoreUrl(flags.store);
-      await withStore(storeUrl, async (store) => {
-        const experiment = await findExperiment(store, flags.experiment);
-        // The stored task decides what this process imports: check it against the allow-list
-        // before loading anything (docs/deployment.md "Trust boundary").
-        const taskRef = executableRef(
-          parseExperimentConfig(experiment.config, 'stored experiment config'),
-        );
-        TaskAllowList.parse(flags.allowTasks ?? process.env[ALLOW_TASKS_VARIABLE]).assertAllows(
-          taskRef,
-          tasks,
-          experiment.id,
-        );
-        const stored = experiment.config as { taskOptions?: Record<string, unknown> };
-        const config = flags.backend
-          ? { ...stored, taskOptions: { ...stored.taskOptions, backend: flags.backend } }
-          : stored;
-        const prepared = await prepareStoredExperiment(config, tasks);
-        const workerId = `${flags.workerName ?? 'worker'}@${hostname()}:${process.pid}`;
-        const log = (m: string): void =>
-          void process.stderr.write(
-            `${new Date().toISOString()} ${workerId} ${redactPassword(m)}\n`,
-          );
-        const controller = new AbortController();
-        const stop = (): void => {
-          log('stop requested: releasing the member at the next safe point');
-          controller.abort();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-        log(`joined experiment ${experiment.id} (task ${experiment.task})`);
-        // `checkpoints: postgres` means this worker's own --store database.
-        const checkpoints = checkpointsOf(experiment, flags.checkpoints, storeUrl);
-        try {
-          const summary = await runWorker({
-            store,
-            checkpoints,
-            experimentId: experiment.id,
-            config: prepared.config,
-            task: prepared.task,
-            space: prepared.space,
-            seed: experiment.seed,
-            workerId,
-            log,
-            signal: controller.signal,
-          });
-          log(
-            `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
-          );
-          if (summary.stoppedBy === 'finished') {
-            // With only remote workers nobody else cleans up. Keep anything younger than the
-            // store's retry window: a checkpoint written before a database outage may still be
-            // about to be referenced.
-            const gc = await collectCheckpoints(store, checkpoints, FINISHED_GC_MIN_AGE_MS);
-            if (gc.deleted > 0) log(`removed ${gc.deleted} unreferenced checkpoints`);
-          }
-        } finally {
-          await checkpoints.close?.();
-        }
+    // A process forked by `pbt run`/`resume` gets its spec from the launcher, not from flags.
+    .action((flags: WorkerFlags) => runWorkerProcess(workerSpecFromEnv() ?? specOf(flags), tasks));
+}
+
+function specOf(flags: WorkerFlags): WorkerSpec {
+  return {
+    storeUrl: resolveStoreUrl(flags.store),
+    experiment: flags.experiment,
+    workerName: flags.workerName ?? 'worker',
+    checkpoints: flags.checkpoints,
+    taskOptions: backendOverride(flags),
+    allowTasks: flags.allowTasks,
+  };
+}
+
+async function runWorkerProcess(spec: WorkerSpec, tasks: TaskRegistry): Promise<void> {
+  await withStore(spec.storeUrl, async (store) => {
+    const experiment = await findExperiment(store, spec.experiment);
+    // The stored task decides what this process imports: check it against the allow-list
+    // before loading anything (docs/deployment.md "Trust boundary").
+    TaskAllowList.parse(spec.allowTasks ?? process.env[ALLOW_TASKS_VARIABLE]).assertAllows(
+      executableRef(experiment.config),
+      tasks,
+      experiment.id,
+    );
+    const prepared = await prepareStoredExperiment(experiment.config, tasks, spec.taskOptions);
+    const workerId = `${spec.workerName}@${hostname()}:${process.pid}`;
+    const log = (m: string): void =>
+      void process.stderr.write(`${new Date().toISOString()} ${workerId} ${redactPassword(m)}\n`);
+    const controller = new AbortController();
+    const stop = (): void => {
+      log('stop requested: releasing the member at the next safe point');
+      controller.abort();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    log(`joined experiment ${experiment.id} (task ${experiment.task})`);
+    // `checkpoints: postgres` means this worker's own --store database.
+    const checkpoints = checkpointsOf(experiment, spec.checkpoints, spec.storeUrl);
+    try {
+      const summary = await runWorker({
+        store,
+        checkpoints,
+        experimentId: experiment.id,
+        config: prepared.config,
+        task: prepared.task,
+        space: prepared.space,
+        seed: experiment.seed,
+        workerId,
+        log,
+        signal: controller.signal,
       });
-    });
+      log(
+        `${summary.stoppedBy}: ${summary.readyPoints} ready points, ${summary.exploits} exploits, ${summary.failures} failures`,
+      );
+      if (summary.stoppedBy === 'finished') {
+        // With only remote workers nobody else cleans up. Keep anything younger than the
+        // store's retry window: a checkpoint written before a database outage may still be
+        // about to be referenced.
+        const gc = await collectCheckpoints(store, checkpoints, FINISHED_GC_MIN_AGE_MS);
+        if (gc.deleted > 0) log(`removed ${gc.deleted} unreferenced checkpoints`);
+      }
+    } finally {
+      await checkpoints.close?.();
+    }
+  });
 }

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseExperimentConfig } from '../../config/experiment-config.js';
 import { buildReportModel, type ReportBaseline } from '../../report/report-model.js';
 import { renderReportHtml } from '../../report/render-html.js';
-import type { ExperimentRecord, Store } from '../../store/store.js';
+import { readExperiments, type Experiment } from '../../store/experiments.js';
+import type { Store } from '../../store/store.js';
 import { findExperiment } from '../context.js';
 import { assertExperimentId } from '../../core/experiment-id.js';
 
@@ -18,21 +18,19 @@ export async function writeReport(
   outFile: string | undefined,
 ): Promise<string> {
   const experiment = await findExperiment(store, id);
-  const config = parseExperimentConfig(experiment.config, 'stored experiment config');
-  const others: ExperimentRecord[] = [];
+  const { config } = experiment;
+  const others: Experiment[] = [];
   if (compare && compare.length > 0) {
     for (const c of compare) others.push(await findExperiment(store, c));
   } else if (config.group !== undefined) {
-    for (const e of await store.listExperiments()) {
-      const group = (e.config as { group?: string }).group;
-      if (e.id !== experiment.id && group === config.group) others.push(e);
+    for (const e of await readExperiments(store)) {
+      if (e.id !== experiment.id && e.config.group === config.group) others.push(e);
     }
   }
   const baselines: ReportBaseline[] = [];
   for (const e of others) {
-    const method = (e.config as { method?: string }).method ?? 'pbt';
     baselines.push({
-      label: `${method} (${e.id})`,
+      label: `${e.config.method} (${e.id})`,
       experiment: e,
       results: await store.listResults(e.id),
     });

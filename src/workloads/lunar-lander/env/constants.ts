@@ -56,8 +56,6 @@ export const POSITION_ITERATIONS = 2 * 30;
 
 /** gym registers LunarLander-v2 with a 1000-step TimeLimit. */
 export const MAX_EPISODE_STEPS = 1000;
-/** Mean return that counts as "solved". */
-export const REWARD_THRESHOLD = 200;
 
 export const HULL_DENSITY = 5.0;
 export const HULL_FRICTION = 0.1;

@@ -35,10 +35,6 @@ export function asWasm(backend: unknown): WasmBackend {
 /** Stock wasm kernels we replaced, kept so our versions can delegate to them. */
 const stockKernels = new Map<string, KernelConfig>();
 
-export function stockKernel(kernelName: string): KernelConfig | undefined {
-  return stockKernels.get(kernelName) ?? getKernelOrUndefined(kernelName);
-}
-
 function getKernelOrUndefined(kernelName: string): KernelConfig | undefined {
   // getKernel returns undefined for a missing kernel in 4.22 (typed as always present).
   return getKernel(kernelName, WASM);
