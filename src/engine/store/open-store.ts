@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
@@ -14,6 +15,11 @@ const acceptedForms =
 export interface OpenStoreOptions {
   /** Told about transient failures being retried (PostgreSQL connection loss, restarts). */
   readonly log?: (line: string) => void;
+  /**
+   * Open for reading only (dashboard): SQLite read-only on an existing file, PostgreSQL with
+   * read-only transactions. Writes fail; nothing is created.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -29,17 +35,17 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (trimmed === 'memory:') return new MemoryStore();
   if (isPostgresUrl(trimmed)) {
     const { log } = options;
-    return PostgresStore.open(
-      trimmed,
-      log
+    return PostgresStore.open(trimmed, {
+      ...(log
         ? {
-            onRetry: (err, attempt, delayMs) =>
+            onRetry: (err: unknown, attempt: number, delayMs: number) =>
               log(
                 `store: ${(err as Error).message ?? String(err)}; retry ${attempt} in ${Math.round(delayMs)} ms`,
               ),
           }
-        : {},
-    );
+        : {}),
+      ...(options.readOnly === true ? { readOnly: true } : {}),
+    });
   }
   const path = sqlitePath(trimmed);
   if (path === null) {
@@ -49,6 +55,14 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     throw new ConfigError(`the store URL '${url}' names no file: write sqlite:<path>`);
   }
   const absolute = resolve(path);
+  if (options.readOnly === true) {
+    if (!existsSync(absolute)) {
+      throw new ConfigError(
+        `no SQLite store at '${path}': check --store (a run creates it, e.g. \`pbt run toy\`)`,
+      );
+    }
+    return new SqliteStore(absolute, { readOnly: true });
+  }
   await mkdir(dirname(absolute), { recursive: true });
   return new SqliteStore(absolute);
 }

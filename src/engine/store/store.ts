@@ -91,6 +91,13 @@ export interface Store {
   listResults(experimentId: string): Promise<ResultRecord[]>;
   /** Every lineage event of an experiment, in the order they happened. */
   listLineage(experimentId: string): Promise<LineageEvent[]>;
+  /**
+   * Results of an experiment whose id is greater than `afterId`, in id order (a live view's
+   * incremental read; pass 0 for all). Read-only.
+   */
+  listResultsSince(experimentId: string, afterId: number): Promise<ResultRecord[]>;
+  /** Lineage events of an experiment whose id is greater than `afterId`, in id order. Read-only. */
+  listLineageSince(experimentId: string, afterId: number): Promise<LineageEvent[]>;
   /** Checkpoint keys that are some member's current checkpoint, over all experiments. */
   referencedCheckpoints(): Promise<Set<string>>;
 

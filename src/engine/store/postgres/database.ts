@@ -25,6 +25,11 @@ export interface PostgresDatabaseOptions {
   readonly statementTimeoutMs?: number | null;
   /** Told about every retry (e.g. to log "connection lost, retrying in 400 ms"). */
   readonly onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
+  /**
+   * Every transaction read-only (the server refuses writes): for viewers such as the dashboard.
+   * The schema must already be migrated.
+   */
+  readonly readOnly?: boolean;
 }
 
 const DEFAULT_OPEN_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxElapsedMs: 30_000 };
@@ -55,6 +60,7 @@ export class PostgresDatabase {
       statementTimeoutMs:
         options.statementTimeoutMs === undefined ? 60_000 : options.statementTimeoutMs,
       idleInTransactionTimeoutMs: 60_000,
+      readOnly: options.readOnly === true,
     });
   }
 
