@@ -5,6 +5,7 @@ import { registerResume } from './commands/resume.js';
 import { registerRun } from './commands/run.js';
 import { registerWorker } from './commands/worker.js';
 import { registerResultCommands } from './commands/results.js';
+import { registerDashboard } from './commands/dashboard.js';
 
 /** Exit codes: 0 ok, 1 runtime failure, 2 bad input (config, flags), 130 stopped by Ctrl-C. */
 /**
@@ -24,6 +25,7 @@ export async function main(argv: readonly string[], tasks: TaskRegistry): Promis
   registerResume(program, log);
   registerWorker(program, tasks);
   registerResultCommands(program, out, tasks);
+  registerDashboard(program, log);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
