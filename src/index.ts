@@ -79,5 +79,6 @@ export { runWorker, type WorkerOptions, type WorkerSummary } from './engine/work
 export { launchWorkers } from './engine/worker/launcher.js';
 
 export { buildReportModel } from './engine/report/report-model.js';
-export { renderReportHtml } from './engine/report/render-html.js';
+export { renderReportPage } from './engine/dashboard/report-page.js';
+export { startDashboard, type DashboardOptions } from './engine/dashboard/server.js';
 export { resultsToCsv } from './engine/export/results-csv.js';

@@ -74,10 +74,14 @@ export class DashboardData {
     return e;
   }
 
-  /** The first view of one experiment, and a feed that reads what changes after it. */
+  /**
+   * The first view of one experiment, and a feed that reads what changes after it. Baselines:
+   * `compare` when given, else the other experiments of its group.
+   */
   async open(
     id: string,
     now: number,
+    compare?: readonly ExperimentRecord[],
   ): Promise<{ snapshot: ExperimentSnapshot; feed: ExperimentFeed }> {
     const experiment = await this.experiment(id);
     const feed = new ExperimentFeed(this.store, id);
@@ -85,7 +89,7 @@ export class DashboardData {
       this.store.listMembers(id),
       this.store.listResultsSince(id, 0),
       this.store.listLineageSince(id, 0),
-      this.baselines(experiment),
+      this.baselines(experiment, compare),
     ]);
     feed.prime(experiment.status, members, results, lineage, now);
     return {
@@ -101,12 +105,18 @@ export class DashboardData {
   }
 
   /** Other experiments of the same group, as the report compares them. */
-  private async baselines(experiment: ExperimentRecord): Promise<BaselineData[]> {
+  private async baselines(
+    experiment: ExperimentRecord,
+    compare: readonly ExperimentRecord[] | undefined,
+  ): Promise<BaselineData[]> {
     const group = configOf(experiment).group;
-    if (typeof group !== 'string') return [];
-    const others = (await this.store.listExperiments()).filter(
-      (e) => e.id !== experiment.id && configOf(e).group === group,
-    );
+    let others: readonly ExperimentRecord[];
+    if (compare !== undefined && compare.length > 0) others = compare;
+    else if (typeof group !== 'string') return [];
+    else
+      others = (await this.store.listExperiments()).filter(
+        (e) => e.id !== experiment.id && configOf(e).group === group,
+      );
     return Promise.all(
       others.map(async (e) => ({
         label: `${stringOr(configOf(e).method, 'pbt') ?? 'pbt'} (${e.id})`,

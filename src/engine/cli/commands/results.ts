@@ -173,7 +173,7 @@ export function registerResultCommands(program: Command, out: Out, tasks: TaskRe
   program
     .command('report')
     .description(
-      'a self-contained HTML report with SVG plots (scores, hyperparameters, lineage, PBT vs baselines)',
+      'a self-contained HTML report: the dashboard page with the data inlined (works offline)',
     )
     .argument('[experiment]', 'experiment id or prefix (default: the newest)')
     .option(...storeOption)

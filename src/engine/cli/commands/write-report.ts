@@ -1,14 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseExperimentConfig } from '../../config/experiment-config.js';
-import { buildReportModel, type ReportBaseline } from '../../report/report-model.js';
-import { renderReportHtml } from '../../report/render-html.js';
+import { renderReportPage } from '../../dashboard/report-page.js';
 import type { ExperimentRecord, Store } from '../../store/store.js';
 import { findExperiment } from '../context.js';
 
 /**
- * Build and write the HTML report of one experiment. Baselines: the experiments named with
- * --compare, else every other experiment of the same group.
+ * Write the HTML report of one experiment: the dashboard's page with the data inlined.
+ * Baselines: the experiments named with --compare, else every other experiment of the same group.
  */
 export async function writeReport(
   store: Store,
@@ -19,31 +18,8 @@ export async function writeReport(
   const experiment = await findExperiment(store, id);
   const config = parseExperimentConfig(experiment.config, 'stored experiment config');
   const others: ExperimentRecord[] = [];
-  if (compare && compare.length > 0) {
-    for (const c of compare) others.push(await findExperiment(store, c));
-  } else if (config.group !== undefined) {
-    for (const e of await store.listExperiments()) {
-      const group = (e.config as { group?: string }).group;
-      if (e.id !== experiment.id && group === config.group) others.push(e);
-    }
-  }
-  const baselines: ReportBaseline[] = [];
-  for (const e of others) {
-    const method = (e.config as { method?: string }).method ?? 'pbt';
-    baselines.push({
-      label: `${method} (${e.id})`,
-      experiment: e,
-      results: await store.listResults(e.id),
-    });
-  }
-  const [members, results, lineage] = await Promise.all([
-    store.listMembers(experiment.id),
-    store.listResults(experiment.id),
-    store.listLineage(experiment.id),
-  ]);
-  const html = renderReportHtml(
-    buildReportModel({ experiment, members, results, lineage, baselines }),
-  );
+  for (const c of compare ?? []) others.push(await findExperiment(store, c));
+  const html = await renderReportPage(store, experiment.id, { compare: others });
   const file =
     outFile ?? path.join(path.dirname(config.checkpoints), 'reports', `${experiment.id}.html`);
   mkdirSync(path.dirname(file), { recursive: true });

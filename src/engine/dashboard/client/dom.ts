@@ -15,7 +15,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-
 export function s(
   tag: string,
   attrs: Readonly<Record<string, string | number | undefined>> = {},
