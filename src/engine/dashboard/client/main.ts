@@ -233,7 +233,7 @@ class ExperimentView {
       this.lineageSection(model, width),
       this.hparams(model, width),
       this.bestSchedule(model, width),
-      this.population(model),
+      this.population(),
       this.comparison(model, width),
     );
     window.scrollTo(0, scrollY);
@@ -464,6 +464,7 @@ class ExperimentView {
           title: series.name,
           xLabel: 'model step',
           log: series.log,
+          stepped: true,
           width: w,
           height: 200,
         },
@@ -473,8 +474,9 @@ class ExperimentView {
     return section;
   }
 
-  private population(model: ReportModel): HTMLElement {
-    const names = model.schedule?.paramNames ?? model.hparams.map((p) => p.name);
+  private population(): HTMLElement {
+    // Every member's hyperparameters, including those of members without a result yet.
+    const names = [...new Set(this.state.members.flatMap((m) => Object.keys(m.hparams)))].sort();
     const members = [...this.state.members].sort(
       (a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || a.id - b.id,
     );

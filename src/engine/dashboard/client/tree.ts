@@ -1,11 +1,11 @@
-import { stratify, tree, type HierarchyPointNode } from 'd3-hierarchy';
+import { stratify, type HierarchyNode } from 'd3-hierarchy';
 import type { LaneSegment, LineageEdge, LineageGraph } from '../../core/lineage-tree.js';
 import { formatValue, h, memberColor, s } from './dom.js';
 
 /**
  * The exploit tree: every stretch of training (a lane segment) is a node; a segment that began
- * by copying a donor hangs under the donor's segment it copied. d3-hierarchy's tidy tree orders
- * the rows so each family sits together; x is the member's step.
+ * by copying a donor hangs under the donor's segment it copied (d3-hierarchy's stratify), one
+ * row per segment in depth-first order; x is the member's step.
  */
 
 interface Node {
@@ -51,23 +51,28 @@ export function lineageTree(
       (a.data.segment?.fromStep ?? 0) - (b.data.segment?.fromStep ?? 0) ||
       (a.data.segment?.memberId ?? 0) - (b.data.segment?.memberId ?? 0),
   );
-  const rows = Math.max(1, root.leaves().length);
-  const rowH = Math.max(2, Math.min(16, 900 / rows));
+  // One row per segment in depth-first order: a segment sits right below the one it copied,
+  // so every family of exploits is a contiguous block.
+  const rowOf = new Map<string, number>();
+  root.eachBefore((n) => {
+    if (n.id !== undefined && n.id !== 'root') rowOf.set(n.id, rowOf.size);
+  });
+  const rows = Math.max(1, rowOf.size);
+  const rowH = Math.max(1.5, Math.min(16, 900 / rows));
   const height = Math.round(rows * rowH + 40);
-  const laid = tree<Node>().size([height - 40, 1])(root);
-
   const left = 48;
   const right = 16;
   const maxStep = Math.max(1, graph.maxStep);
   const xOf = (step: number): number => left + (step / maxStep) * (width - left - right);
-  const yOf = (n: HierarchyPointNode<Node>): number => 20 + n.x;
+  const yOf = (n: HierarchyNode<Node>): number =>
+    20 + (rowOf.get(n.id ?? '') ?? 0) * rowH + rowH / 2;
 
   // The selected member's ancestry: its last segment and every segment its weights came from.
   const ancestry = new Set<string>();
   if (selected !== null) {
     const lane = graph.lanes.find((l) => l.memberId === selected);
     const last = lane?.segments.at(-1);
-    let node = last ? laid.find((n) => n.id === segId(last.memberId, last.index)) : undefined;
+    let node = last ? root.find((n) => n.id === segId(last.memberId, last.index)) : undefined;
     while (node && node.id !== 'root') {
       if (node.id !== undefined) ancestry.add(node.id);
       node = node.parent ?? undefined;
@@ -96,7 +101,7 @@ export function lineageTree(
 
   const edges = s('g', { class: 'edges' });
   const segs = s('g', { class: 'segments' });
-  for (const n of laid.descendants()) {
+  for (const n of root.descendants()) {
     const seg = n.data.segment;
     if (seg === null) continue;
     const on = ancestry.has(n.id ?? '');
@@ -122,7 +127,7 @@ export function lineageTree(
     );
     line.addEventListener('mouseleave', handlers.hideTip);
     segs.append(line);
-    if (rowH >= 9 && seg.index === 0) {
+    if (rowH >= 9) {
       segs.append(
         s(
           'text',
