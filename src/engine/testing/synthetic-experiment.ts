@@ -53,51 +53,57 @@ export async function writeSyntheticExperiment(store: Store, o: SyntheticOptions
   });
   const quality = initial.map(() => 0);
   let clock = t0;
+  // Each member is leased once for the whole run (claims read the whole population; doing one
+  // per result would make a big experiment quadratic to write).
+  const leases = [];
+  for (let i = 0; i < o.members; i++) {
+    const lease = await store.claimMember(o.id, {
+      workerId: `w${i % 8}`,
+      leaseMs: 1e12,
+      now: clock,
+      preferMember: i,
+    });
+    if (lease === null) throw new Error(`member ${i} not claimable`);
+    leases.push(lease);
+  }
+  const hparams = initial.map((h) => ({ ...h }));
   for (let k = 1; k <= o.results; k++) {
-    for (let i = 0; i < o.members; i++) {
+    for (const [i, lease] of leases.entries()) {
       clock += 10;
-      const lease = await store.claimMember(o.id, {
-        workerId: `w${i % 8}`,
-        leaseMs: 60_000,
-        now: clock,
-        preferMember: i,
-      });
-      if (lease === null) throw new Error(`member ${i} not claimable at ready point ${k}`);
-      const lr = lease.member.hparams.lr as number;
+      const lr = hparams[i]?.lr as number;
       quality[i] =
         (quality[i] ?? 0) + 0.05 * Math.exp(-((Math.log10(lr) + 2) ** 2)) + 0.002 * rng.next();
-      const done = k === o.results;
       await store.recordResult(lease, {
         step: k * every,
         metrics: { score: quality[i] ?? 0, loss: 1 - (quality[i] ?? 0) },
-        hparams: lease.member.hparams,
+        hparams: hparams[i] ?? {},
         checkpoint: `ck-${i}-${k}`,
-        done,
+        done: k === o.results && o.running !== true,
         now: clock,
         trainSeconds: 0.5,
       });
-      if (done) continue;
-      await store.applyDecision(lease, clock, (self, population) => {
-        if (k % exploitEvery !== 0) return { kind: 'continue' };
-        const ranked = [...population]
-          .filter((m) => m.score !== null)
-          .sort((a, b) => (a.score ?? 0) - (b.score ?? 0));
-        const q = Math.max(1, Math.floor(ranked.length / 4));
-        if (!ranked.slice(0, q).some((m) => m.id === self.id)) return { kind: 'continue' };
-        const donor = ranked[ranked.length - 1 - rng.int(q)];
-        if (donor === undefined || donor.id === self.id || donor.checkpoint === null)
-          return { kind: 'continue' };
-        quality[self.id] = quality[donor.id] ?? 0;
-        const factor = rng.next() < 0.5 ? 0.8 : 1.2;
-        return {
-          kind: 'exploit',
-          donor: donor.id,
-          hparams: { ...donor.hparams, lr: (donor.hparams.lr as number) * factor },
-          operations: [`lr*${factor}`],
-        };
-      });
-      await store.release(lease);
+    }
+    if (k === o.results || k % exploitEvery !== 0) continue;
+    // Truncation selection: the bottom quarter copies a random member of the top quarter.
+    const ranked = quality.map((q, i) => ({ q, i })).sort((a, b) => a.q - b.q);
+    const q = Math.max(1, Math.floor(ranked.length / 4));
+    for (const { i } of ranked.slice(0, q)) {
+      const donor = ranked[ranked.length - 1 - rng.int(q)]?.i;
+      const lease = leases[i];
+      if (donor === undefined || donor === i || lease === undefined) continue;
+      const factor = rng.next() < 0.5 ? 0.8 : 1.2;
+      const next = { ...hparams[donor], lr: (hparams[donor]?.lr as number) * factor };
+      await store.applyDecision(lease, clock, () => ({
+        kind: 'exploit',
+        donor,
+        hparams: next,
+        operations: [`lr*${factor}`],
+      }));
+      hparams[i] = next;
+      quality[i] = quality[donor] ?? 0;
     }
   }
+  // A running experiment's members are given back, for others to claim and continue.
+  if (o.running === true) for (const lease of leases) await store.release(lease);
   if (o.running !== true) await store.setExperimentStatus(o.id, 'done');
 }

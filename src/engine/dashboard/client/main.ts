@@ -237,6 +237,9 @@ class ExperimentView {
       this.comparison(model, width),
     );
     window.scrollTo(0, scrollY);
+    // How long the model and the drawing took (read by bench/dashboard.ts).
+    app.dataset.renderMs = (performance.now() - this.lastRender).toFixed(1);
+    app.dataset.results = String(this.state.results.length);
   }
 
   private header(model: ReportModel): HTMLElement {
