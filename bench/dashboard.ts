@@ -77,6 +77,24 @@ await page.goto(`${dashboard.url}#/experiment/${id}`);
 await page.locator('#population tbody tr').first().waitFor({ timeout: 120_000 });
 const firstViewMs = performance.now() - t0;
 const firstRenderMs = Number(await page.locator('#app').getAttribute('data-render-ms'));
+const firstRenderParts = JSON.parse(
+  (await page.locator('#app').getAttribute('data-timings')) ?? '{}',
+) as unknown;
+// The server's part: reading the snapshot from the store and sending it.
+const s0 = performance.now();
+{
+  const res = await fetch(`${dashboard.url}api/experiments/${id}/stream`);
+  const body = res.body?.getReader();
+  let tail = '';
+  for (;;) {
+    const chunk = await body?.read();
+    if (!chunk || chunk.done) break;
+    tail = (tail + new TextDecoder().decode(chunk.value.slice(-16))).slice(-16);
+    if (tail.endsWith('}\n\n')) break;
+  }
+  await body?.cancel();
+}
+const snapshotMs = Math.round(performance.now() - s0);
 const shown0 = Number(await page.locator('#app').getAttribute('data-results'));
 
 // A second client counts the bytes of every event after the snapshot: the updates' size.
@@ -154,6 +172,8 @@ const report = {
   snapshotBytes,
   firstViewMs: Math.round(firstViewMs),
   firstRenderMs,
+  firstRenderParts,
+  snapshotMs,
   updates,
   updateLatencyMedianMs: Math.round(median(updates.map((u) => u.latencyMs))),
   updateRenderMedianMs: median(updates.map((u) => u.renderMs)),

@@ -72,7 +72,8 @@ export function lineChart(
         stroke: faded ? 'rgba(148,163,184,0.35)' : color,
         width: isSel ? 3 : many ? 1 : 1.6,
         spanGaps: true,
-        points: { show: false },
+        // A member with one or two results has no line to speak of yet: show its points.
+        points: { show: c.points.length <= 2, size: 5 },
         ...(stepped !== undefined ? { paths: stepped } : {}),
       };
     }),

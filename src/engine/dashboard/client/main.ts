@@ -219,7 +219,17 @@ class ExperimentView {
 
   render(): void {
     this.lastRender = performance.now();
-    const model = this.state.model();
+    // Time of each part (read by bench/dashboard.ts).
+    const timings: Record<string, number> = {};
+    let mark = performance.now();
+    const timed = <T>(name: string, f: () => T): T => {
+      const out = f();
+      const t = performance.now();
+      timings[name] = Math.round(t - mark);
+      mark = t;
+      return out;
+    };
+    const model = timed('model', () => this.state.model());
     const scrollY = window.scrollY;
     hideTip();
     clear(app);
@@ -229,13 +239,14 @@ class ExperimentView {
     app.append(
       this.header(model),
       this.cards(model),
-      this.scores(model, width),
-      this.lineageSection(model, width),
-      this.hparams(model, width),
-      this.bestSchedule(model, width),
-      this.population(),
-      this.comparison(model, width),
+      timed('scores', () => this.scores(model, width)),
+      timed('lineage', () => this.lineageSection(model, width)),
+      timed('hparams', () => this.hparams(model, width)),
+      timed('schedule', () => this.bestSchedule(model, width)),
+      timed('population', () => this.population()),
+      timed('comparison', () => this.comparison(model, width)),
     );
+    app.dataset.timings = JSON.stringify(timings);
     window.scrollTo(0, scrollY);
     // How long the model and the drawing took (read by bench/dashboard.ts).
     app.dataset.renderMs = (performance.now() - this.lastRender).toFixed(1);
