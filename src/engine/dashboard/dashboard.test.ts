@@ -144,6 +144,17 @@ describe('dashboard server (real SQLite file, real HTTP)', () => {
     expect(failed.members[0]?.failureReason).toBe('cannot read …/train.csv');
   });
 
+  it('closes promptly while a page still holds an event stream open', async () => {
+    const { dashboard } = await setup();
+    const abort = new AbortController();
+    cleanup.push(() => Promise.resolve(abort.abort()));
+    const stream = events(`${dashboard.url}api/experiments/small/stream`, abort.signal);
+    expect((await nextEvent(stream)).event).toBe('snapshot');
+    const t = Date.now();
+    await dashboard.close();
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+
   it('answers 404 for an unknown experiment', async () => {
     const { dashboard } = await setup();
     const res = await fetch(`${dashboard.url}api/experiments/nope/stream`);

@@ -88,7 +88,9 @@ export async function dashboardApp(options: DashboardOptions): Promise<FastifyIn
     );
   });
 
-  app.addHook('onClose', (_app, done) => {
+  // End the event streams before the server closes: it waits for open connections, and an open
+  // page would otherwise keep Ctrl-C waiting forever.
+  app.addHook('preClose', (done) => {
     for (const stop of streams) stop();
     done();
   });
