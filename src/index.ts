@@ -89,5 +89,6 @@ export { launchWorkers } from './engine/worker/launcher.js';
 export type { WorkerSpec } from './engine/worker/worker-spec.js';
 
 export { buildReportModel } from './engine/report/report-model.js';
-export { renderReportHtml } from './engine/report/render-html.js';
+export { renderReportPage } from './engine/dashboard/report-page.js';
+export { startDashboard, type DashboardOptions } from './engine/dashboard/server.js';
 export { resultsToCsv } from './engine/export/results-csv.js';

@@ -119,7 +119,8 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
     );
     const reportFile = /comparison report .*: (.*\.html)/.exec(run.stderr)?.[1] ?? '';
     const html = readFileSync(reportFile, 'utf8');
-    expect(html).toContain('<svg');
+    // The dashboard page with the data inlined (drawn by the same code as the live view).
+    expect(html).toContain('<script type="application/json" id="pbt-data">');
     expect(html).toMatch(/random/);
 
     const db = new SqliteStore(path.join(dir, 'pbt.db'));

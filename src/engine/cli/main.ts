@@ -15,6 +15,7 @@ import { registerStatus } from './commands/status.js';
 import { registerTasks } from './commands/tasks.js';
 import { registerWorker } from './commands/worker.js';
 import { EXIT, exitStatusOf } from './exit-status.js';
+import { registerDashboard } from './commands/dashboard.js';
 
 /**
  * The engine's CLI. `tasks` says which tasks it knows by name: the `pbt` command passes the
@@ -51,6 +52,7 @@ export async function main(argv: readonly string[], tasks: TaskRegistry): Promis
   registerExport(program, out);
   registerReport(program, out);
   registerTasks(program, out, tasks);
+  registerDashboard(program, log);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;

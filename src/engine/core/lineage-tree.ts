@@ -70,14 +70,21 @@ export function buildLineageGraph(
     ids.add(ev.donor);
   }
 
+  // Each member's own exploits, in id order (indexed: a big population has thousands).
+  const eventsOf = new Map<MemberId, LineageEvent[]>();
+  for (const ev of events) {
+    const list = eventsOf.get(ev.memberId) ?? [];
+    list.push(ev);
+    eventsOf.set(ev.memberId, list);
+  }
   const edges: LineageEdge[] = events.map((ev) => ({
     eventId: ev.id,
     donor: ev.donor,
     donorStep: ev.donorStep,
     // The donor's exploits that happened before this copy, at or before the copied step, tell
     // which of its segments held the copied weights.
-    donorSegment: events.filter(
-      (o) => o.memberId === ev.donor && o.id < ev.id && o.step <= ev.donorStep,
+    donorSegment: (eventsOf.get(ev.donor) ?? []).filter(
+      (o) => o.id < ev.id && o.step <= ev.donorStep,
     ).length,
     memberId: ev.memberId,
     step: ev.step,
@@ -86,13 +93,19 @@ export function buildLineageGraph(
     newHparams: ev.newHparams,
   }));
 
+  const edgesOf = new Map<MemberId, LineageEdge[]>();
+  for (const e of edges) {
+    const list = edgesOf.get(e.memberId) ?? [];
+    list.push(e);
+    edgesOf.set(e.memberId, list);
+  }
   let maxStep = 0;
   const lanes: MemberLane[] = [];
   for (const memberId of [...ids].sort((a, b) => a - b)) {
     const rows = byMember.get(memberId) ?? [];
-    const own = edges
-      .filter((e) => e.memberId === memberId)
-      .sort((a, b) => a.step - b.step || a.eventId - b.eventId);
+    const own = [...(edgesOf.get(memberId) ?? [])].sort(
+      (a, b) => a.step - b.step || a.eventId - b.eventId,
+    );
     const lastStep = Math.max(rows.at(-1)?.step ?? 0, own.at(-1)?.step ?? 0);
     maxStep = Math.max(maxStep, lastStep, ...own.map((e) => e.step));
     const segments: LaneSegment[] = [];

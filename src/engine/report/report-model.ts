@@ -133,8 +133,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const byMember = groupResults(results);
   const best = members.length > 0 ? bestMember(members) : bestMember(results);
   const times = results.map((r) => r.time).filter((t) => Number.isFinite(t));
-  const firstResultAt = times.length > 0 ? Math.min(...times) : null;
-  const lastResultAt = times.length > 0 ? Math.max(...times) : null;
+  // (reduce, not Math.min(...times): spreading 100,000+ arguments overflows the stack)
+  const firstResultAt = times.length > 0 ? times.reduce((a, b) => Math.min(a, b)) : null;
+  const lastResultAt = times.length > 0 ? times.reduce((a, b) => Math.max(a, b)) : null;
   const hparamNames = [...new Set(results.flatMap((r) => Object.keys(r.hparams)))].sort();
   const constants: Record<string, HparamValue> = {};
   const varying: string[] = [];
@@ -341,7 +342,7 @@ function isLogParam(
   if (spec !== undefined && spec.type !== 'fixed') return false;
   const nums = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (nums.length === 0 || nums.some((v) => v <= 0)) return false;
-  return Math.max(...nums) / Math.min(...nums) > 100;
+  return nums.reduce((a, b) => Math.max(a, b)) / nums.reduce((a, b) => Math.min(a, b)) > 100;
 }
 
 function totalSteps(results: readonly ResultRecord[], members: readonly MemberRecord[]): number {

@@ -16,6 +16,11 @@ export interface OpenStoreOptions {
    * never created, and a typo in --store says "no such store" instead of "no experiments".
    */
   readonly mustExist?: boolean;
+  /**
+   * Open for reading only (dashboard): SQLite read-only on an existing file, PostgreSQL with
+   * read-only transactions. Writes fail; nothing is created (implies mustExist).
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -28,11 +33,14 @@ export interface OpenStoreOptions {
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const location = parseStoreUrl(url);
+  const readOnly = options.readOnly === true;
+  const mustExist = readOnly || options.mustExist === true;
   if (location.kind === 'memory') return new MemoryStore();
   if (location.kind === 'postgres') {
     const { log } = options;
     return PostgresStore.open(location.url, {
-      mustExist: options.mustExist === true,
+      mustExist,
+      ...(readOnly ? { readOnly: true } : {}),
       ...(log
         ? {
             onRetry: (err: unknown, attempt: number, delayMs: number) =>
@@ -43,12 +51,13 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         : {}),
     });
   }
-  if (options.mustExist === true && !existsSync(location.path)) {
+  if (mustExist && !existsSync(location.path)) {
     throw new PbtError(
       'NOT_FOUND',
       `no such store: ${location.path} does not exist; check --store (\`pbt run\` creates a store)`,
     );
   }
+  if (readOnly) return new SqliteStore(location.path, { readOnly: true });
   await mkdir(dirname(location.path), { recursive: true });
   return new SqliteStore(location.path);
 }

@@ -100,6 +100,13 @@ export interface Store {
   /** Every lineage event of an experiment, in the order they happened. */
   listLineage(experimentId: string): Promise<LineageEvent[]>;
   /**
+   * Results of an experiment whose id is greater than `afterId`, in id order (a live view's
+   * incremental read; pass 0 for all). Read-only.
+   */
+  listResultsSince(experimentId: string, afterId: number): Promise<ResultRecord[]>;
+  /** Lineage events of an experiment whose id is greater than `afterId`, in id order. Read-only. */
+  listLineageSince(experimentId: string, afterId: number): Promise<LineageEvent[]>;
+  /**
    * Checkpoint keys to keep, over all experiments: every member's current checkpoint and each
    * experiment's best result's checkpoint (see the contract above).
    */

@@ -911,6 +911,54 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
       });
     });
 
+    describe('incremental reads', () => {
+      it('lists results and lineage after a cursor id, in id order, for one experiment only', async () => {
+        const store = await open();
+        await create(store, 'exp', 3);
+        await create(store, 'other', 2);
+        expect(await store.listResultsSince('exp', 0)).toEqual([]);
+        expect(await store.listLineageSince('exp', 0)).toEqual([]);
+        await advance(store, [2, 1, 1], [0.9, 0.2, 0.1]);
+        await advance(store, [1, 1], [0.5, 0.5], 'other');
+        const all = await store.listResultsSince('exp', 0);
+        expect(all.map((r) => [r.memberId, r.step])).toEqual([
+          [0, 2],
+          [1, 1],
+          [2, 1],
+        ]);
+        const ids = all.map((r) => r.id);
+        expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+        const cursor = all.at(-1)?.id ?? 0;
+        expect(await store.listResultsSince('exp', cursor)).toEqual([]);
+        const m1 = await claimOrThrow(store, claimOpts('w', T0, { preferMember: 1 }));
+        await store.recordResult(m1, success(2, 0.3, 'ck-1-2'));
+        const later = await store.listResultsSince('exp', cursor);
+        expect(later.map((r) => [r.memberId, r.step, r.score])).toEqual([[1, 2, 0.3]]);
+        expect(later[0]).toEqual(
+          (await store.listResults('exp')).find((r) => r.id === later[0]?.id),
+        );
+        const o1 = await claimOrThrow(store, claimOpts('w', T0, { preferMember: 1 }), 'other');
+        await store.applyDecision(o1, T0 + 1, () => ({
+          kind: 'exploit',
+          donor: 0,
+          hparams: { lr: 9 },
+          operations: ['lr*1.2'],
+        }));
+        await store.applyDecision(m1, T0 + 2, () => ({
+          kind: 'exploit',
+          donor: 0,
+          hparams: { lr: 1 },
+          operations: ['lr*0.8'],
+        }));
+        const events = await store.listLineageSince('exp', 0);
+        expect(events.map((e) => [e.memberId, e.donor, e.operations])).toEqual([
+          [1, 0, ['lr*0.8']],
+        ]);
+        expect(await store.listLineageSince('exp', events[0]?.id ?? 0)).toEqual([]);
+        expect(await store.listLineageSince('other', 0)).toHaveLength(1);
+      });
+    });
+
     describe('checkpoint references', () => {
       it('lists every current member checkpoint over all experiments, once', async () => {
         const store = await open();

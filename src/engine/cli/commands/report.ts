@@ -10,7 +10,7 @@ export function registerReport(program: Command, out: Out): void {
   program
     .command('report')
     .description(
-      'a self-contained HTML report with SVG plots (scores, hyperparameters, lineage, PBT vs baselines)',
+      'a self-contained HTML report: the dashboard page with the data inlined (works offline)',
     )
     .argument('[experiment]', 'experiment id or prefix (default: the newest)')
     .option(...storeOption)

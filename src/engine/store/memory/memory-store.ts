@@ -203,6 +203,24 @@ export class MemoryStore implements Store {
     );
   }
 
+  listResultsSince(experimentId: string, afterId: number): Promise<ResultRecord[]> {
+    return asPromise(() =>
+      this.results
+        .filter((r) => r.experiment_id === experimentId && r.id > afterId)
+        .sort((a, b) => a.id - b.id)
+        .map(resultFromRow),
+    );
+  }
+
+  listLineageSince(experimentId: string, afterId: number): Promise<LineageEvent[]> {
+    return asPromise(() =>
+      this.lineage
+        .filter((e) => e.experiment_id === experimentId && e.id > afterId)
+        .sort((a, b) => a.id - b.id)
+        .map(lineageFromRow),
+    );
+  }
+
   referencedCheckpoints(): Promise<Set<string>> {
     const keys = new Set<string>();
     for (const rows of this.members.values()) {

@@ -98,6 +98,8 @@ export interface PoolSettings {
    * the kernel's TCP timeout (hours).
    */
   readonly idleInTransactionTimeoutMs: number;
+  /** Sessions whose transactions are all read-only (default_transaction_read_only). */
+  readonly readOnly?: boolean;
 }
 
 export function createPool(target: PostgresTarget, settings: PoolSettings): pg.Pool {
@@ -107,6 +109,7 @@ export function createPool(target: PostgresTarget, settings: PoolSettings): pg.P
     ...(settings.statementTimeoutMs === null
       ? []
       : [`-c statement_timeout=${settings.statementTimeoutMs}`]),
+    ...(settings.readOnly === true ? ['-c default_transaction_read_only=on'] : []),
   ];
   const pool = new pg.Pool({
     connectionString: target.connectionString,

@@ -27,6 +27,11 @@ export interface PostgresDatabaseOptions {
   readonly onRetry?: (err: unknown, attempt: number, delayMs: number) => void;
   /** Fail with "no such store" instead of creating pbt's tables (read-only commands). */
   readonly mustExist?: boolean;
+  /**
+   * Every transaction read-only (the server refuses writes): for viewers such as the dashboard.
+   * The schema must already be migrated.
+   */
+  readonly readOnly?: boolean;
 }
 
 const DEFAULT_OPEN_RETRY: RetryPolicy = { ...DEFAULT_RETRY, maxElapsedMs: 30_000 };
@@ -59,6 +64,7 @@ export class PostgresDatabase {
       statementTimeoutMs:
         options.statementTimeoutMs === undefined ? 60_000 : options.statementTimeoutMs,
       idleInTransactionTimeoutMs: 60_000,
+      readOnly: options.readOnly === true,
     });
   }
 

@@ -50,6 +50,29 @@ if (server.url === undefined) {
       for (const s of schemas) await dropSchema(url, s);
     });
 
+    it('read-only: reads what a writer stored and the server refuses its writes', async () => {
+      const s = fresh();
+      const writer = await PostgresStore.open(schemaUrl(url, s));
+      const reader = await PostgresStore.open(schemaUrl(url, s), { readOnly: true });
+      try {
+        await writer.createExperiment({
+          id: 'exp',
+          task: 'toy',
+          config: {},
+          seed: 1,
+          members: [{ lr: 0.1 }],
+          now: 1,
+        });
+        expect((await reader.listMembers('exp')).map((m) => m.id)).toEqual([0]);
+        expect(await reader.listResultsSince('exp', 0)).toEqual([]);
+        await expect(reader.setExperimentStatus('exp', 'done')).rejects.toThrow(/read-only/);
+        expect((await writer.getExperiment('exp'))?.status).toBe('running');
+      } finally {
+        await reader.close();
+        await writer.close();
+      }
+    });
+
     it('migrates once when many processes open a new schema at the same time', async () => {
       const s = fresh();
       const stores = await Promise.all(

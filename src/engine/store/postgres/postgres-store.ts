@@ -374,6 +374,22 @@ export class PostgresStore implements Store {
     return rows.map(lineageFromRow);
   }
 
+  async listResultsSince(experimentId: string, afterId: number): Promise<ResultRecord[]> {
+    const rows = await this.db.query<ResultRow>(
+      'SELECT * FROM results WHERE experiment_id = $1 AND id > $2 ORDER BY id',
+      [experimentId, afterId],
+    );
+    return rows.map(resultFromRow);
+  }
+
+  async listLineageSince(experimentId: string, afterId: number): Promise<LineageEvent[]> {
+    const rows = await this.db.query<LineageRow>(
+      'SELECT * FROM lineage WHERE experiment_id = $1 AND id > $2 ORDER BY id',
+      [experimentId, afterId],
+    );
+    return rows.map(lineageFromRow);
+  }
+
   async referencedCheckpoints(): Promise<Set<string>> {
     const rows = await this.db.query<{ checkpoint: string }>(
       // Retention (Store contract): members' current checkpoints and each experiment's best result.

@@ -30,6 +30,35 @@ describeStoreConformance('SqliteStore', {
 describe('SqliteStore on disk', () => {
   afterEach(removeDir);
 
+  it('read-only: reads beside a writer without blocking it and refuses writes', async () => {
+    const writer = new SqliteStore(dbPath());
+    await writer.createExperiment({
+      id: 'exp',
+      task: 'toy',
+      config: {},
+      seed: 1,
+      members: [{ lr: 0.1 }],
+      now: 1,
+    });
+    const reader = new SqliteStore(dbPath(), { readOnly: true, busyTimeoutMs: 50 });
+    try {
+      expect((await reader.listMembers('exp')).map((m) => m.id)).toEqual([0]);
+      // The writer commits while the reader is open: WAL readers take no lock writers wait for.
+      const lease = await writer.claimMember('exp', { workerId: 'w', leaseMs: 1000, now: 2 });
+      expect(lease?.memberId).toBe(0);
+      expect((await reader.listMembers('exp'))[0]?.status).toBe('running');
+      await expect(reader.setExperimentStatus('exp', 'done')).rejects.toThrow(/readonly/i);
+      expect((await writer.getExperiment('exp'))?.status).toBe('running');
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('read-only: refuses to open a missing file instead of creating it', () => {
+    expect(() => new SqliteStore(join(dbPath(), '..', 'missing.db'), { readOnly: true })).toThrow();
+  });
+
   it('uses WAL, foreign keys and records the schema version', async () => {
     const store = new SqliteStore(dbPath());
     await store.close();

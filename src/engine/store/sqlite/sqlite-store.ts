@@ -47,6 +47,11 @@ import { applyMigrations } from './migrations.js';
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's transaction before failing (ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * Open an existing file for reading only (dashboard, reports): no migration, no pragma
+   * writes; SQLite itself refuses every write. WAL readers never block the workers' writes.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** Every statement the store runs, prepared once per connection. */
@@ -112,6 +117,12 @@ function prepareStatements(db: Database.Database) {
     listLineage: db.prepare<[string], LineageRow>(
       'SELECT * FROM lineage WHERE experiment_id = ? ORDER BY id',
     ),
+    listResultsSince: db.prepare<[string, number], ResultRow>(
+      'SELECT * FROM results WHERE experiment_id = ? AND id > ? ORDER BY id',
+    ),
+    listLineageSince: db.prepare<[string, number], LineageRow>(
+      'SELECT * FROM lineage WHERE experiment_id = ? AND id > ? ORDER BY id',
+    ),
     referencedCheckpoints: db.prepare<[], { checkpoint: string }>(
       // Retention (Store contract): members' current checkpoints and each experiment's best result.
       `SELECT checkpoint FROM ${RETAINED} WHERE checkpoint IS NOT NULL`,
@@ -144,8 +155,17 @@ export class SqliteStore implements Store {
     readonly path: string,
     options: SqliteStoreOptions = {},
   ) {
-    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    const readOnly = options.readOnly === true;
+    this.db = new Database(path, {
+      timeout: options.busyTimeoutMs ?? 10_000,
+      readonly: readOnly,
+      fileMustExist: readOnly,
+    });
     try {
+      if (readOnly) {
+        this.sql = prepareStatements(this.db);
+        return;
+      }
       this.db.pragma('journal_mode = WAL');
       // In WAL mode NORMAL never corrupts the database; an OS crash may lose the last commits.
       this.db.pragma('synchronous = NORMAL');
@@ -293,6 +313,16 @@ export class SqliteStore implements Store {
 
   listLineage(experimentId: string): Promise<LineageEvent[]> {
     return asPromise(() => this.sql.listLineage.all(experimentId).map(lineageFromRow));
+  }
+
+  listResultsSince(experimentId: string, afterId: number): Promise<ResultRecord[]> {
+    return asPromise(() => this.sql.listResultsSince.all(experimentId, afterId).map(resultFromRow));
+  }
+
+  listLineageSince(experimentId: string, afterId: number): Promise<LineageEvent[]> {
+    return asPromise(() =>
+      this.sql.listLineageSince.all(experimentId, afterId).map(lineageFromRow),
+    );
   }
 
   referencedCheckpoints(): Promise<Set<string>> {

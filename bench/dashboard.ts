@@ -1,0 +1,192 @@
+/**
+ * Dashboard scale bench: a synthetic PBT experiment (default 1,000 members × 100 results, written
+ * through the real Store API into a SQLite file), served by the dashboard from a read-only store
+ * and opened in headless Chromium.
+ *
+ *   node --import tsx bench/dashboard.ts [--members 1000] [--results 100] [--db <file>]
+ *     [--updates 5] [--batch 50]
+ *
+ * Measures:
+ * - first view: from navigation to the experiment page drawn (scores, hyperparameters, lineage
+ *   tree, population table), and its parts: the server's snapshot read + the page's render;
+ * - updates: a writer appends `batch` results; the time until the page shows them (poll interval
+ *   1 s + redraw at most once a second are included), the redraw time, and the update's size
+ *   on the wire against the snapshot's.
+ * Writes results/bench/dashboard.json. The database is kept (reused when it matches).
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { startDashboard } from '../src/engine/dashboard/server.js';
+import { openStore } from '../src/engine/store/open-store.js';
+import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
+import { writeSyntheticExperiment } from '../src/engine/testing/synthetic-experiment.js';
+
+const { values } = parseArgs({
+  options: {
+    members: { type: 'string', default: '1000' },
+    results: { type: 'string', default: '100' },
+    db: { type: 'string' },
+    updates: { type: 'string', default: '5' },
+    batch: { type: 'string', default: '50' },
+  },
+});
+const members = Number(values.members);
+const results = Number(values.results);
+const id = `synthetic-${members}x${results}`;
+const db = values.db ?? path.join(os.tmpdir(), `pbt-dashboard-bench-${members}x${results}.db`);
+
+const writer = new SqliteStore(db);
+if ((await writer.getExperiment(id)) === null) {
+  const t = performance.now();
+  // Left running: the bench appends to it.
+  await writeSyntheticExperiment(writer, { id, members, results: results - 1, running: true });
+  console.log(`wrote ${id} in ${((performance.now() - t) / 1000).toFixed(1)} s to ${db}`);
+}
+
+const reader = await openStore(`sqlite:${db}`, { readOnly: true });
+const dashboard = await startDashboard({ store: reader });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+
+// Snapshot size on the wire (the first event of the stream).
+const snapshotBytes = await (async () => {
+  const res = await fetch(`${dashboard.url}api/experiments/${id}/stream`);
+  const reader = res.body?.getReader();
+  let bytes = 0;
+  let text = '';
+  for (;;) {
+    const chunk = await reader?.read();
+    if (!chunk || chunk.done) break;
+    bytes += chunk.value.byteLength;
+    text += new TextDecoder().decode(chunk.value.slice(-8));
+    if (text.includes('\n\n') && bytes > 1000) break;
+    text = text.slice(-8);
+  }
+  await reader?.cancel();
+  return bytes;
+})();
+
+const t0 = performance.now();
+await page.goto(`${dashboard.url}#/experiment/${id}`);
+await page.locator('#population tbody tr').first().waitFor({ timeout: 120_000 });
+const firstViewMs = performance.now() - t0;
+const firstRenderMs = Number(await page.locator('#app').getAttribute('data-render-ms'));
+const firstRenderParts = JSON.parse(
+  (await page.locator('#app').getAttribute('data-timings')) ?? '{}',
+) as unknown;
+// The server's part: reading the snapshot from the store and sending it.
+const s0 = performance.now();
+{
+  const res = await fetch(`${dashboard.url}api/experiments/${id}/stream`);
+  const body = res.body?.getReader();
+  let tail = '';
+  for (;;) {
+    const chunk = await body?.read();
+    if (!chunk || chunk.done) break;
+    tail = (tail + new TextDecoder().decode(chunk.value.slice(-16))).slice(-16);
+    if (tail.endsWith('}\n\n')) break;
+  }
+  await body?.cancel();
+}
+const snapshotMs = Math.round(performance.now() - s0);
+const shown0 = Number(await page.locator('#app').getAttribute('data-results'));
+
+// A second client counts the bytes of every event after the snapshot: the updates' size.
+const updateBytes: number[] = [];
+const watcher = new AbortController();
+void (async () => {
+  const res = await fetch(`${dashboard.url}api/experiments/${id}/stream`, {
+    signal: watcher.signal,
+  });
+  const body = res.body?.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const chunk = await body?.read();
+    if (!chunk || chunk.done) return;
+    buffer += decoder.decode(chunk.value, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (block.startsWith('event: update')) updateBytes.push(Buffer.byteLength(block));
+    }
+  }
+})().catch(() => undefined);
+
+// Updates: the writer appends `batch` results (one more ready point for `batch` members).
+const updates: { latencyMs: number; renderMs: number }[] = [];
+const batch = Number(values.batch);
+let step = results;
+for (let u = 0; u < Number(values.updates); u++) {
+  const before = Number(await page.locator('#app').getAttribute('data-results'));
+  const start = performance.now();
+  let written = 0;
+  for (let i = 0; i < batch; i++) {
+    const lease = await writer.claimMember(id, {
+      workerId: 'bench',
+      leaseMs: 60_000,
+      now: Date.now(),
+      preferMember: (u * batch + i) % members,
+    });
+    if (lease === null) break;
+    await writer.recordResult(lease, {
+      step: Math.max(lease.member.step + 100, step * 100),
+      metrics: { score: (lease.member.score ?? 0) + 0.01 },
+      hparams: lease.member.hparams,
+      checkpoint: `ck-bench-${u}-${i}`,
+      done: false,
+      now: Date.now(),
+      trainSeconds: 0.1,
+    });
+    await writer.release(lease);
+    written++;
+  }
+  step++;
+  await page.waitForFunction(
+    (n) => Number(document.getElementById('app')?.dataset.results) >= n,
+    before + written,
+    { timeout: 60_000, polling: 20 },
+  );
+  updates.push({
+    latencyMs: performance.now() - start,
+    renderMs: Number(await page.locator('#app').getAttribute('data-render-ms')),
+  });
+}
+
+// The size of one update on the wire, read by a second client over a fresh feed.
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const report = {
+  when: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, loadavg: os.loadavg() },
+  members,
+  results,
+  resultsShown: shown0,
+  snapshotBytes,
+  firstViewMs: Math.round(firstViewMs),
+  firstRenderMs,
+  firstRenderParts,
+  snapshotMs,
+  updates,
+  updateLatencyMedianMs: Math.round(median(updates.map((u) => u.latencyMs))),
+  updateRenderMedianMs: median(updates.map((u) => u.renderMs)),
+  batch,
+  updateBytes,
+};
+watcher.abort();
+console.log(JSON.stringify(report, null, 2));
+mkdirSync('results/bench', { recursive: true });
+const out = `results/bench/dashboard${members === 1000 && results === 100 ? '' : `-${members}x${results}`}.json`;
+writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+console.log(`written to ${out}${existsSync(out) ? '' : ' (failed)'}`);
+await browser.close();
+await dashboard.close();
+await reader.close();
+await writer.close();

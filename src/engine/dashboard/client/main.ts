@@ -1,0 +1,655 @@
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { scheduleOf, type Schedule } from '../../core/schedule.js';
+import type { ReportModel } from '../../report/report-model.js';
+import type { ExperimentListRow, ExperimentSnapshot, ExperimentUpdate } from '../wire.js';
+import { lineChart, toCurves, type Marker } from './charts.js';
+import { clear, formatNum, formatTime, formatValue, h } from './dom.js';
+import { ExperimentState } from './state.js';
+import { exploitTip, lineageTree } from './tree.js';
+
+/**
+ * The dashboard page. Live (served by `pbt dashboard`): an experiment list and, under
+ * #/experiment/<id>, one experiment fed by server-sent events. As a report: the experiment
+ * inlined in #pbt-data, drawn the same way, no network.
+ */
+
+const app = document.getElementById('app') as HTMLElement;
+const tip = h('div', { class: 'tip', hidden: '' });
+document.body.append(tip);
+
+function showTip(content: HTMLElement, x: number, y: number): void {
+  clear(tip);
+  tip.append(content);
+  tip.hidden = false;
+  const w = tip.offsetWidth;
+  tip.style.left = `${Math.min(x + 14, window.innerWidth - w - 8)}px`;
+  tip.style.top = `${y + 14}px`;
+}
+const hideTip = (): void => {
+  tip.hidden = true;
+};
+
+let closeStream: (() => void) | null = null;
+
+function route(): void {
+  closeStream?.();
+  closeStream = null;
+  const m = /^#\/experiment\/(.+)$/.exec(location.hash);
+  if (m?.[1] !== undefined) showExperimentLive(decodeURIComponent(m[1]));
+  else showList();
+}
+
+// ---------- experiment list ----------
+
+function showList(): void {
+  clear(app);
+  const body = h('tbody');
+  const status = h('span', { class: 'live' }, 'connecting…');
+  app.append(
+    h(
+      'header',
+      {},
+      h('h1', {}, 'pbt dashboard'),
+      h('p', { class: 'muted' }, 'Experiments in this store, newest first. ', status),
+    ),
+    h(
+      'section',
+      { id: 'experiments' },
+      h(
+        'table',
+        { class: 'grid' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...[
+              'experiment',
+              'status',
+              'task',
+              'method',
+              'group',
+              'members',
+              'progress',
+              'best score',
+              'created',
+            ].map((t) => h('th', {}, t)),
+          ),
+        ),
+        body,
+      ),
+    ),
+  );
+  const source = new EventSource('api/experiments/stream');
+  closeStream = () => source.close();
+  source.addEventListener('list', (ev) => {
+    const rows = JSON.parse((ev as MessageEvent<string>).data) as ExperimentListRow[];
+    status.textContent = `live · ${rows.length} experiment${rows.length === 1 ? '' : 's'} · updated ${new Date().toLocaleTimeString()}`;
+    clear(body);
+    if (rows.length === 0)
+      body.append(
+        h(
+          'tr',
+          {},
+          h(
+            'td',
+            { colspan: 9, class: 'muted' },
+            'No experiments yet: start one with pbt run toy.',
+          ),
+        ),
+      );
+    for (const r of rows) body.append(listRow(r));
+  });
+  source.addEventListener('failure', (ev) => {
+    status.textContent = `store error: ${(JSON.parse((ev as MessageEvent<string>).data) as { error: string }).error}`;
+  });
+  source.onerror = () => {
+    status.textContent = 'disconnected; retrying…';
+  };
+}
+
+function listRow(r: ExperimentListRow): HTMLElement {
+  const pct = r.progress === null ? null : Math.round(Math.min(1, r.progress) * 100);
+  return h(
+    'tr',
+    { 'data-experiment': r.id },
+    h(
+      'td',
+      {},
+      h('a', { href: `#/experiment/${encodeURIComponent(r.id)}` }, r.name ?? r.id),
+      r.name !== null ? h('div', { class: 'muted small' }, r.id) : null,
+    ),
+    h('td', {}, h('span', { class: `badge ${r.status}` }, r.status)),
+    h('td', {}, r.task),
+    h('td', {}, r.method),
+    h('td', {}, r.group ?? '—'),
+    h('td', { class: 'num' }, r.populationSize),
+    h(
+      'td',
+      {},
+      pct === null
+        ? '—'
+        : h(
+            'div',
+            { class: 'bar', title: `${r.stepsDone} steps` },
+            h('div', { style: `width:${pct}%` }),
+            h('span', {}, `${pct}%`),
+          ),
+    ),
+    h(
+      'td',
+      { class: 'num' },
+      r.bestScore === null ? '—' : `${formatNum(r.bestScore)} (m${r.bestMember ?? ''})`,
+    ),
+    h('td', { class: 'small' }, formatTime(r.createdAt)),
+  );
+}
+
+// ---------- one experiment ----------
+
+function showExperimentLive(id: string): void {
+  clear(app);
+  app.append(h('p', { class: 'loading' }, `Loading ${id}…`));
+  const source = new EventSource(`api/experiments/${encodeURIComponent(id)}/stream`);
+  closeStream = () => source.close();
+  let view: ExperimentView | null = null;
+  source.addEventListener('snapshot', (ev) => {
+    const snapshot = JSON.parse((ev as MessageEvent<string>).data) as ExperimentSnapshot;
+    view = new ExperimentView(new ExperimentState(snapshot), true);
+    view.render();
+  });
+  source.addEventListener('update', (ev) => {
+    if (view === null) return;
+    view.state.apply(JSON.parse((ev as MessageEvent<string>).data) as ExperimentUpdate);
+    view.scheduleRender();
+  });
+  source.addEventListener('failure', (ev) => {
+    view?.setStatus(
+      `store error: ${(JSON.parse((ev as MessageEvent<string>).data) as { error: string }).error}`,
+    );
+  });
+  source.onerror = () => {
+    if (view === null) {
+      clear(app);
+      app.append(
+        h(
+          'p',
+          { class: 'loading' },
+          `Cannot open experiment ${id}. `,
+          h('a', { href: '#/' }, 'Back to the list'),
+        ),
+      );
+      source.close();
+    } else view.setStatus('disconnected; retrying…');
+  };
+}
+
+class ExperimentView {
+  selected: number | null = null;
+  private pending = false;
+  private lastRender = 0;
+  private readonly liveLine = h('span', { class: 'live' });
+
+  constructor(
+    readonly state: ExperimentState,
+    private readonly live: boolean,
+  ) {}
+
+  setStatus(text: string): void {
+    this.liveLine.textContent = text;
+  }
+
+  /** Redraws at most once a second (many results can arrive in a burst). */
+  scheduleRender(): void {
+    if (this.pending) return;
+    this.pending = true;
+    const wait = Math.max(0, 1000 - (performance.now() - this.lastRender));
+    setTimeout(() => {
+      this.pending = false;
+      this.render();
+    }, wait);
+  }
+
+  select(memberId: number): void {
+    this.selected = this.selected === memberId ? null : memberId;
+    this.render();
+  }
+
+  render(): void {
+    this.lastRender = performance.now();
+    // Time of each part (read by bench/dashboard.ts).
+    const timings: Record<string, number> = {};
+    let mark = performance.now();
+    const timed = <T>(name: string, f: () => T): T => {
+      const out = f();
+      const t = performance.now();
+      timings[name] = Math.round(t - mark);
+      mark = t;
+      return out;
+    };
+    const model = timed('model', () => this.state.model());
+    const scrollY = window.scrollY;
+    hideTip();
+    clear(app);
+    // The inner width of a section (page padding 2×24, section padding and border 2×21).
+    const width = Math.min(1220, document.documentElement.clientWidth) - 48 - 42;
+    if (this.live) this.setStatus(`live · updated ${new Date().toLocaleTimeString()}`);
+    app.append(
+      this.header(model),
+      this.cards(model),
+      timed('scores', () => this.scores(model, width)),
+      timed('lineage', () => this.lineageSection(model, width)),
+      timed('hparams', () => this.hparams(model, width)),
+      timed('schedule', () => this.bestSchedule(model, width)),
+      timed('population', () => this.population()),
+      timed('comparison', () => this.comparison(model, width)),
+    );
+    app.dataset.timings = JSON.stringify(timings);
+    window.scrollTo(0, scrollY);
+    // How long the model and the drawing took (read by bench/dashboard.ts).
+    app.dataset.renderMs = (performance.now() - this.lastRender).toFixed(1);
+    app.dataset.results = String(this.state.results.length);
+  }
+
+  private header(model: ReportModel): HTMLElement {
+    const s = model.summary;
+    return h(
+      'header',
+      {},
+      this.live ? h('a', { href: '#/', class: 'back' }, '← all experiments') : null,
+      h(
+        'h1',
+        {},
+        s.name ?? s.experimentId,
+        ' ',
+        h('span', { class: `badge ${s.status}`, id: 'status' }, s.status),
+      ),
+      h(
+        'p',
+        { class: 'muted' },
+        `${s.experimentId} · task ${s.task} · ${s.method} · population ${s.populationSize}` +
+          (s.budgetSteps !== null ? ` · ${s.budgetSteps} steps each` : '') +
+          ' · ',
+        this.live ? this.liveLine : `report generated ${formatTime(reportTime)}`,
+      ),
+    );
+  }
+
+  private cards(model: ReportModel): HTMLElement {
+    const s = model.summary;
+    const running = this.state.members.filter((m) => m.status === 'running').length;
+    const card = (label: string, value: string, sub: string, id: string): HTMLElement =>
+      h(
+        'div',
+        { class: 'card', id },
+        h('div', { class: 'label' }, label),
+        h('div', { class: 'value' }, value),
+        h('div', { class: 'sub' }, sub),
+      );
+    return h(
+      'div',
+      { class: 'cards' },
+      card(
+        'Members',
+        String(this.state.members.length),
+        `${running} running · ${s.membersDone} done · ${s.failedMembers} failed`,
+        'member-count',
+      ),
+      card(
+        'Best score',
+        formatNum(s.bestScore),
+        s.bestMember !== null ? `member ${s.bestMember}` : 'no score yet',
+        'best-score',
+      ),
+      card('Results', String(s.resultCount), `${s.failedResults} failed`, 'result-count'),
+      card('Exploits', String(s.exploitCount), 'copies of a better member', 'exploit-count'),
+      card(
+        'Steps',
+        String(s.totalSteps),
+        s.budgetSteps !== null ? `of ${s.budgetSteps * s.populationSize}` : '',
+        'step-count',
+      ),
+    );
+  }
+
+  private scores(model: ReportModel, width: number): HTMLElement {
+    const div = h('div', { class: 'chart', id: 'score-chart' });
+    // Each exploit jump sits where the member resumed: its step, at the donor's score it copied.
+    const scoreAt = new Map<string, number>();
+    for (const r of this.state.results)
+      if (r.score !== null) scoreAt.set(`${r.memberId}:${r.step}`, r.score);
+    const markers: Marker[] = [];
+    for (const e of this.state.lineage) {
+      const y = scoreAt.get(`${e.donor}:${e.donorStep}`);
+      if (y !== undefined) markers.push({ x: e.step, y });
+    }
+    const section = h(
+      'section',
+      { id: 'scores' },
+      h('h2', {}, 'Scores'),
+      h(
+        'p',
+        { class: 'note' },
+        'Score of every member over its steps; ▲ marks an exploit (the member jumps to the donor it copied). Click a member in the lineage tree or the table to highlight it.',
+      ),
+      div,
+    );
+    lineChart(div, toCurves(model.scores), {
+      title: '',
+      xLabel: 'step',
+      yLabel: 'score',
+      selected: this.selected,
+      markers,
+      width,
+      height: 320,
+    });
+    return section;
+  }
+
+  private lineageSection(model: ReportModel, width: number): HTMLElement {
+    const treeWidth = Math.max(360, Math.round(width * 0.62));
+    const panel = h('div', { class: 'side', id: 'selected-member' });
+    this.fillSelected(panel, model);
+    const svg = lineageTree(model.lineage, this.selected, treeWidth, {
+      onSelect: (m) => this.select(m),
+      showTip,
+      hideTip,
+    });
+    return h(
+      'section',
+      { id: 'lineage' },
+      h('h2', {}, 'Lineage'),
+      h(
+        'p',
+        { class: 'note' },
+        'Each line is a stretch of training; a curve is an exploit (hover it: donor, step, old → new values, what explore did). Click a member to highlight its ancestry and show its schedule.',
+      ),
+      h('div', { class: 'split' }, h('div', { class: 'tree-wrap' }, svg), panel),
+    );
+  }
+
+  private fillSelected(panel: HTMLElement, model: ReportModel): void {
+    if (this.selected === null) {
+      panel.append(
+        h('h3', {}, 'No member selected'),
+        h('p', { class: 'muted' }, 'Click a line in the tree or a row of the population table.'),
+      );
+      return;
+    }
+    const id = this.selected;
+    const member = this.state.members.find((m) => m.id === id);
+    const schedule = scheduleOf(id, this.state.results, this.state.lineage);
+    panel.append(
+      h(
+        'h3',
+        {},
+        `Member ${id}`,
+        ' ',
+        h('button', { type: 'button', class: 'link', id: 'clear-selection' }, 'clear'),
+      ),
+      h(
+        'p',
+        { class: 'muted' },
+        member ? `${member.status} · step ${member.step} · score ${formatNum(member.score)}` : '',
+      ),
+      h('h4', {}, `Schedule that produced its model (${schedule.modelSteps} model steps)`),
+      scheduleTable(schedule, model.schedule?.paramNames ?? []),
+    );
+    const events = this.state.lineage.filter((e) => e.memberId === id);
+    if (events.length > 0) {
+      const list = h('ul', { class: 'events' });
+      for (const e of events) {
+        const edge = model.lineage.edges.find((x) => x.eventId === e.id);
+        const li = h(
+          'li',
+          {},
+          `step ${e.step}: copied m${e.donor} (step ${e.donorStep}); ${e.operations.join(', ') || 'no change'}`,
+        );
+        if (edge) {
+          li.addEventListener('mousemove', (ev) =>
+            showTip(exploitTip(edge), ev.clientX, ev.clientY),
+          );
+          li.addEventListener('mouseleave', hideTip);
+        }
+        list.append(li);
+      }
+      panel.append(h('h4', {}, 'Its exploits'), list);
+    }
+    panel.querySelector('#clear-selection')?.addEventListener('click', () => this.select(id));
+  }
+
+  private hparams(model: ReportModel, width: number): HTMLElement {
+    const section = h(
+      'section',
+      { id: 'hyperparameters' },
+      h('h2', {}, 'Hyperparameters'),
+      h(
+        'p',
+        { class: 'note' },
+        'Each hyperparameter over the steps of every member (held until explore changes it).',
+      ),
+    );
+    if (model.hparams.length === 0)
+      section.append(h('p', { class: 'muted' }, 'No hyperparameter varies yet.'));
+    const grid = h('div', { class: 'small-multiples' });
+    section.append(grid);
+    const w = model.hparams.length > 1 ? Math.floor((width - 24) / 2) : width;
+    for (const hp of model.hparams) {
+      const div = h('div', { class: 'chart', 'data-param': hp.name });
+      grid.append(div);
+      lineChart(div, toCurves(hp.series), {
+        title: hp.name,
+        xLabel: 'step',
+        log: hp.log,
+        stepped: true,
+        categories: hp.categories,
+        selected: this.selected,
+        width: w,
+        height: 220,
+      });
+    }
+    return section;
+  }
+
+  private bestSchedule(model: ReportModel, width: number): HTMLElement | string {
+    const sv = model.schedule;
+    if (sv === null) return '';
+    const section = h(
+      'section',
+      { id: 'schedule' },
+      h('h2', {}, `Schedule of the best model (member ${sv.schedule.memberId})`),
+      h(
+        'p',
+        { class: 'note' },
+        'The hyperparameters its weights were trained with, following exploits back through donors; x is model steps.',
+      ),
+    );
+    const grid = h('div', { class: 'small-multiples' });
+    const w = sv.series.length > 1 ? Math.floor((width - 24) / 2) : width;
+    for (const series of sv.series) {
+      const div = h('div', { class: 'chart' });
+      grid.append(div);
+      lineChart(
+        div,
+        [{ label: series.name, memberId: sv.schedule.memberId, points: series.points }],
+        {
+          title: series.name,
+          xLabel: 'model step',
+          log: series.log,
+          stepped: true,
+          width: w,
+          height: 200,
+        },
+      );
+    }
+    section.append(grid, scheduleTable(sv.schedule, sv.paramNames));
+    return section;
+  }
+
+  private population(): HTMLElement {
+    // Every member's hyperparameters, including those of members without a result yet.
+    const names = [...new Set(this.state.members.flatMap((m) => Object.keys(m.hparams)))].sort();
+    const members = [...this.state.members].sort(
+      (a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || a.id - b.id,
+    );
+    const body = h('tbody');
+    for (const m of members) {
+      const tr = h(
+        'tr',
+        { 'data-member': m.id, class: m.id === this.selected ? 'selected' : undefined },
+        h('td', {}, `m${m.id}`),
+        h('td', {}, h('span', { class: `badge ${m.status}` }, m.status)),
+        h('td', { class: 'num' }, m.step),
+        h('td', { class: 'num' }, formatNum(m.score)),
+        ...names.map((n) => h('td', { class: 'num' }, formatValue(m.hparams[n]))),
+        h('td', { class: 'small' }, m.leaseOwner ?? '—'),
+        h(
+          'td',
+          { class: 'num', title: m.failureReason ?? '' },
+          m.consecutiveFailures > 0 || m.failureReason !== null
+            ? `${m.consecutiveFailures}${m.failureReason !== null ? ` · ${m.failureReason}` : ''}`
+            : '0',
+        ),
+      );
+      tr.addEventListener('click', () => this.select(m.id));
+      body.append(tr);
+    }
+    return h(
+      'section',
+      { id: 'population' },
+      h('h2', {}, 'Population'),
+      h(
+        'div',
+        { class: 'scroll' },
+        h(
+          'table',
+          { class: 'grid' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['member', 'status', 'step', 'score', ...names, 'lease owner', 'failures'].map(
+                (t) => h('th', {}, t),
+              ),
+            ),
+          ),
+          body,
+        ),
+      ),
+    );
+  }
+
+  private comparison(model: ReportModel, width: number): HTMLElement | string {
+    const c = model.comparison;
+    if (c === null) return '';
+    const div = h('div', { class: 'chart' });
+    const section = h(
+      'section',
+      { id: 'comparison' },
+      h('h2', {}, 'PBT vs baselines'),
+      h(
+        'p',
+        { class: 'note' },
+        'Best score seen so far against the population’s compute (sum of member steps), for experiments of the same group.',
+      ),
+      div,
+      h(
+        'table',
+        { class: 'grid' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...[
+              'experiment',
+              'method',
+              'members',
+              'best final',
+              'best seen',
+              'steps',
+              `steps to ${formatNum(c.threshold)}`,
+            ].map((t) => h('th', {}, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          ...c.rows.map((r) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, r.label),
+              h('td', {}, r.method),
+              h('td', { class: 'num' }, r.populationSize),
+              h('td', { class: 'num' }, formatNum(r.bestFinalScore)),
+              h('td', { class: 'num' }, formatNum(r.bestScoreSeen)),
+              h('td', { class: 'num' }, r.totalSteps),
+              h('td', { class: 'num' }, r.stepsToThreshold ?? '—'),
+            ),
+          ),
+        ),
+      ),
+    );
+    lineChart(div, toCurves(c.series), {
+      title: '',
+      xLabel: 'population steps',
+      yLabel: 'best score',
+      colorByIndex: true,
+      legend: true,
+      width,
+      height: 280,
+    });
+    return section;
+  }
+}
+
+function scheduleTable(schedule: Schedule, names: readonly string[]): HTMLElement {
+  const shown =
+    names.length > 0
+      ? names
+      : [...new Set(schedule.segments.flatMap((s) => Object.keys(s.hparams)))].sort();
+  return h(
+    'table',
+    { class: 'grid schedule' },
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...['model steps', 'trained by', ...shown].map((t) => h('th', {}, t))),
+    ),
+    h(
+      'tbody',
+      {},
+      ...schedule.segments.map((seg) =>
+        h(
+          'tr',
+          {},
+          h('td', { class: 'num' }, `${seg.fromModelStep}–${seg.toModelStep}`),
+          h('td', {}, `m${seg.memberId} (steps ${seg.fromMemberStep}–${seg.toMemberStep})`),
+          ...shown.map((n) => h('td', { class: 'num' }, formatValue(seg.hparams[n]))),
+        ),
+      ),
+    ),
+  );
+}
+
+// ---------- start ----------
+
+let reportTime = 0;
+const inline = document.getElementById('pbt-data');
+if (inline !== null) {
+  const data = JSON.parse(inline.textContent ?? '{}') as {
+    snapshot: ExperimentSnapshot;
+    generatedAt: number;
+  };
+  reportTime = data.generatedAt;
+  new ExperimentView(new ExperimentState(data.snapshot), false).render();
+} else {
+  window.addEventListener('hashchange', route);
+  route();
+}
