@@ -12,7 +12,7 @@ describe('pbt dashboard (CLI)', () => {
     expect(port.stderr).toMatch(/--port abc is not a port/);
     const missing = await runCli(['dashboard', '--port', '0', '--store', `sqlite:${db}`], dir);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/no SQLite store at/);
+    expect(missing.stderr).toMatch(/no such store/);
     expect(existsSync(db)).toBe(false);
   }, 60_000);
 

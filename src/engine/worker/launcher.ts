@@ -97,16 +97,17 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
       children.delete(slot);
       const abnormal =
         code !== 0 || (signal !== null && signal !== 'SIGTERM' && signal !== 'SIGINT');
+      const exit = `exited (${signal ?? `code ${code}`})`;
+      // The worker's own last words, when it said why (a killed worker says nothing).
+      const cause = abnormal && !stopping ? causeIn(logFile, logStart) : null;
+      if (abnormal && !stopping) lastFailure = `${cause ?? exit} (log: ${logFile})`;
       // Exit code 2 is a configuration error: restarting would fail the same way.
-      if (abnormal && !stopping) {
-        lastFailure = `${causeIn(logFile, logStart) ?? `exited (${signal ?? `code ${code}`})`} (log: ${logFile})`;
-      }
       if (abnormal && !stopping && restartsLeft > 0 && code !== 2) {
         restartsLeft -= 1;
         opts.onEvent?.(
-          `worker ${slot} (pid ${child.pid}) exited (${signal ?? `code ${code}`}${
-            lastFailure === null ? '' : `: ${lastFailure}`
-          }); restarting it`,
+          `worker ${slot} (pid ${child.pid}) ${exit}${
+            cause === null ? '' : `: ${cause}`
+          }; restarting it (log: ${logFile})`,
         );
         start(slot);
         return;

@@ -80,26 +80,31 @@ export function registerCompare(
       log(
         `comparison ${spec.id}: ${spec.methods.join(', ')} × seeds ${spec.seeds.join(', ')} (store ${redactPassword(spec.storeUrl)})`,
       );
-      await withStore(spec.storeUrl, async (store) => {
-        const outcome = await runComparison(state, store, tasks, workers, log);
-        if (outcome === 'stopped') {
-          log(`comparison stopped; continue with: pbt compare --resume ${spec.id}`);
-          process.exitCode = 130;
-          return;
-        }
-        const json = await summarizeComparison(state, store, tasks);
-        mkdirSync(path.dirname(spec.out), { recursive: true });
-        writeFileSync(spec.out, `${JSON.stringify(json, null, 2)}\n`);
-        const html = spec.out.replace(/\.json$/i, '') + '.html';
-        writeFileSync(html, renderComparisonHtml(json));
-        for (const [method, m] of Object.entries(json.methods)) {
-          const ci = m.ci95 ? `[${m.ci95[0].toFixed(4)}, ${m.ci95[1].toFixed(4)}]` : '—';
-          log(
-            `  ${method.padEnd(7)} mean ${m.mean?.toFixed(4) ?? '—'} 95% CI ${ci} over ${m.seeds.length} seeds, ${m.totalSteps} steps, ${m.wallSeconds.toFixed(1)} s`,
-          );
-        }
-        log(`comparison written to ${spec.out} and ${html}`);
-      });
+      await withStore(
+        spec.storeUrl,
+        async (store) => {
+          const outcome = await runComparison(state, store, tasks, workers, log);
+          if (outcome === 'stopped') {
+            log(`comparison stopped; continue with: pbt compare --resume ${spec.id}`);
+            process.exitCode = 130;
+            return;
+          }
+          const json = await summarizeComparison(state, store, tasks);
+          mkdirSync(path.dirname(spec.out), { recursive: true });
+          writeFileSync(spec.out, `${JSON.stringify(json, null, 2)}\n`);
+          const html = spec.out.replace(/\.json$/i, '') + '.html';
+          writeFileSync(html, renderComparisonHtml(json));
+          for (const [method, m] of Object.entries(json.methods)) {
+            const ci = m.ci95 ? `[${m.ci95[0].toFixed(4)}, ${m.ci95[1].toFixed(4)}]` : '—';
+            log(
+              `  ${method.padEnd(7)} mean ${m.mean?.toFixed(4) ?? '—'} 95% CI ${ci} over ${m.seeds.length} seeds, ${m.totalSteps} steps, ${m.wallSeconds.toFixed(1)} s`,
+            );
+          }
+          log(`comparison written to ${spec.out} and ${html}`);
+        },
+        // A new comparison creates its store, as `pbt run` does; a resumed one needs it.
+        { mustExist: resuming },
+      );
     });
 }
 
