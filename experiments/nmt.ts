@@ -12,7 +12,6 @@
  * each method is then scored on the validation pairs and on a WMT held-out test split
  * (`--test-split`, tokenised like the training files), greedy and with beam search (`--beam`).
  */
-import { evaluationContext } from './lib/evaluation-context.js';
 import { hparamSteps, scheduleJson } from './lib/schedule-json.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -24,16 +23,15 @@ import { bestMember, scheduleOf } from '../src/engine/core/schedule.js';
 import { svgLineChart, type LineSeries } from '../src/engine/report/svg/line-chart.js';
 import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
 import type { LineageEvent, ResultRecord } from '../src/engine/store/store.js';
-import { loadTokenPairs, selectEvalSet, type EvalSet } from '../src/workloads/nmt/nmt-data.js';
+import { evaluationContext } from '../src/engine/tasks/evaluate-checkpoint.js';
 import {
   createNmtTask,
-  decodeOptions,
-  evaluateMember,
-  exampleTranslations,
   NMT_FIXED,
+  type ExampleTranslation,
 } from '../src/workloads/nmt/nmt-task.js';
 import { parseNmtOptions } from '../src/workloads/nmt/options.js';
 import { parseTaskOptionSets } from '../src/engine/cli/task-option-sets.js';
+import { evaluateCheckpoint } from '../src/engine/tasks/evaluate-checkpoint.js';
 
 const { values } = parseArgs({
   options: {
@@ -55,7 +53,10 @@ const scriptStarted = performance.now();
 const loadAverageAtStart = loadavg();
 const BEAM = Number(values.beam);
 const TEST_SPLIT = values['test-split'];
-const TEST_SENTENCES = Number(values['test-sentences']);
+if (values['test-sentences'] !== '0') {
+  // The test split is scored through the task's evaluateCheckpoint, on every pair that fits.
+  throw new Error('--test-sentences takes only 0 (every test pair that fits the length limit)');
+}
 const BUDGET = Number(values.budget);
 const POPULATION = Number(values.population);
 const READY = Number(values.ready);
@@ -110,7 +111,9 @@ function bestSoFarCurve(results: readonly ResultRecord[]): [number, number][] {
 }
 
 const round = (x: number, d = 4): number => Number(x.toFixed(d));
-const evalTask = createNmtTask(options);
+// The best members are scored through the task's evaluation contract, greedy and with beam search.
+const greedyTask = createNmtTask({ ...options, beam: 1 });
+const beamTask = createNmtTask({ ...options, beam: BEAM });
 
 interface BleuPair {
   readonly bleu: number;
@@ -120,8 +123,9 @@ interface BleuPair {
 }
 
 /**
- * The best member of a method, loaded from its last checkpoint: BLEU on the validation pairs
- * and on the held-out test split, greedy and with beam search; example translations.
+ * The best member of a method, from its last checkpoint: BLEU on the validation pairs and on
+ * the held-out test split, greedy and with beam search (the task's evaluateCheckpoint), and
+ * example translations.
  */
 async function finalEvaluation(
   checkpoint: string,
@@ -130,44 +134,37 @@ async function finalEvaluation(
   sentences: { valid: number; test: number };
   valid: { greedy: BleuPair; beam: BleuPair };
   test: { greedy: BleuPair; beam: BleuPair };
-  examples: ReturnType<typeof exampleTranslations>;
+  examples: ExampleTranslation[];
   evalSeconds: number;
 }> {
   const started = performance.now();
   const bytes = await new FilesystemCheckpointStore(checkpointDir).get(checkpoint);
-  const ctx = evaluationContext();
-  const state = await evalTask.load(bytes, hparams, ctx);
-  try {
-    // Same length limit and unseen-source rule as validation; every pair that fits.
-    testSet ??= selectEvalSet(await loadTokenPairs(options, TEST_SPLIT), state.data, {
-      ...options,
-      evalSentences: TEST_SENTENCES,
-    });
-    const score = (set: EvalSet, beam: number): { pair: BleuPair; ids: number[][] } => {
-      const r = evaluateMember(state, set, decodeOptions(options, beam));
-      return {
-        pair: {
-          bleu: round(r.bleu.bleu, 6),
-          bleu100: round(r.bleu.bleu100, 3),
-          brevityPenalty: round(r.bleu.bp, 4),
-          lengthRatio: round(r.bleu.ratio, 4),
-        },
-        ids: r.translations,
-      };
-    };
-    const validGreedy = score(state.data.valid, 1);
+  const ctx = evaluationContext(SEED);
+  const score = async (
+    task: typeof greedyTask,
+    split: string,
+  ): Promise<{ pair: BleuPair; sentences: number }> => {
+    const m = await evaluateCheckpoint(task, bytes, hparams, split, ctx);
     return {
-      sentences: { valid: state.data.valid.sources.length, test: testSet.sources.length },
-      valid: { greedy: validGreedy.pair, beam: score(state.data.valid, BEAM).pair },
-      test: { greedy: score(testSet, 1).pair, beam: score(testSet, BEAM).pair },
-      examples: exampleTranslations(state, state.data.valid, validGreedy.ids, 10),
-      evalSeconds: round((performance.now() - started) / 1000, 1),
+      pair: {
+        bleu: round(m.bleu ?? 0, 6),
+        bleu100: round(m.bleu100 ?? 0, 3),
+        brevityPenalty: round(m.brevityPenalty ?? 0, 4),
+        lengthRatio: round(m.lengthRatio ?? 0, 4),
+      },
+      sentences: m.sentences ?? 0,
     };
-  } finally {
-    await evalTask.dispose?.(state);
-  }
+  };
+  const validGreedy = await score(greedyTask, 'validation');
+  const testGreedy = await score(greedyTask, TEST_SPLIT);
+  return {
+    sentences: { valid: validGreedy.sentences, test: testGreedy.sentences },
+    valid: { greedy: validGreedy.pair, beam: (await score(beamTask, 'validation')).pair },
+    test: { greedy: testGreedy.pair, beam: (await score(beamTask, TEST_SPLIT)).pair },
+    examples: await greedyTask.translateCheckpoint(bytes, 'validation', 10, ctx),
+    evalSeconds: round((performance.now() - started) / 1000, 1),
+  };
 }
-let testSet: EvalSet | undefined;
 
 const runs: MethodRun[] = [];
 for (const method of METHODS) runs.push(await runMethod(method));
@@ -266,7 +263,7 @@ if (pbtSchedule !== null) {
 const loadAverageAtEnd = loadavg();
 const summary = {
   experiment: 'neural machine translation (report section 4.3), scaled down',
-  command: `node --import tsx experiments/nmt.ts --budget ${BUDGET} --population ${POPULATION} --ready ${READY} --workers ${WORKERS} --seed ${SEED} --beam ${BEAM} --test-split ${TEST_SPLIT} --test-sentences ${TEST_SENTENCES}${SETS.map((s) => ` --set ${s}`).join('')}`,
+  command: `node --import tsx experiments/nmt.ts --budget ${BUDGET} --population ${POPULATION} --ready ${READY} --workers ${WORKERS} --seed ${SEED} --beam ${BEAM} --test-split ${TEST_SPLIT}${SETS.map((s) => ` --set ${s}`).join('')}`,
   settings: {
     population: POPULATION,
     stepsPerMember: BUDGET,

@@ -272,4 +272,24 @@ describe('nmt task', () => {
       ),
     ).rejects.toThrow(ConfigError);
   });
+
+  it('translateCheckpoint shows the first pairs of a split with the saved member’s translations', async () => {
+    const s = await task.create(h, ctx(0, 4));
+    await task.train(s, h, 20, ctx(0, 4));
+    const bytes = await task.save(s);
+    const examples = await task.translateCheckpoint(
+      bytes,
+      'validation',
+      3,
+      evaluationContext(0, () => undefined),
+    );
+    expect(examples).toHaveLength(3);
+    for (const e of examples) {
+      // Sources are a-words, references and translations b-words (or empty), as in the corpus.
+      expect(e.source).toMatch(/^a\d( a\d)*$/);
+      expect(e.reference).toMatch(/^b\d( b\d)*$/);
+      expect(e.translation).toMatch(/^(b\d( b\d)*)?$/);
+    }
+    await task.dispose?.(s);
+  });
 });

@@ -93,7 +93,27 @@ export type NmtSplitsSource = () => Promise<RawNmtSplits>;
  * report). Tuned: learning rate and dropout, both changed in place. Score: corpus BLEU (0–1)
  * of greedy translations of a fixed validation subset.
  */
-export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Task<NmtState> {
+/** Example translations of a split: source, reference and the model's translation. */
+export interface ExampleTranslation {
+  readonly source: string;
+  readonly reference: string;
+  readonly translation: string;
+}
+
+/**
+ * The NMT task, plus the first pairs of a split with a saved member's translations (for
+ * experiment summaries: strings, which `evaluateCheckpoint`'s metrics cannot carry).
+ */
+export interface NmtTask extends Task<NmtState> {
+  translateCheckpoint(
+    bytes: Uint8Array,
+    split: string,
+    count: number,
+    ctx: EvaluationContext,
+  ): Promise<ExampleTranslation[]>;
+}
+
+export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): NmtTask {
   const getRaw: NmtSplitsSource = source ?? (() => loadRawSplits(options));
   let dataPromise: Promise<NmtData> | undefined;
   const prepare = async (ctx: EvaluationContext): Promise<NmtData> => {
@@ -297,29 +317,55 @@ export function createNmtTask(options: NmtOptions, source?: NmtSplitsSource): Ta
       ...Object.keys(TRANSLATION_SPLITS[options.corpus]).filter((s) => s !== options.trainSplit),
     ],
     async evaluateCheckpoint(bytes, _h, split, ctx) {
-      const data = await prepare(ctx);
-      const decoded = decodeCheckpoint(bytes);
-      const meta = fittingMeta(decoded, data);
-      const set = await evalSetOf(split, data);
-      const model = createSeq2Seq(
-        meta.shape,
-        decoded.tensors.map((t) => t.data as Float32Array),
-      );
-      try {
-        const { bleu } = evaluateSet(model, data.targetVocab, set, decodeOptions(options));
-        return {
-          score: bleu.bleu,
-          bleu: bleu.bleu,
-          bleu100: bleu.bleu100,
-          brevityPenalty: bleu.bp,
-          lengthRatio: bleu.ratio,
-          sentences: set.sources.length,
-        };
-      } finally {
-        disposeSeq2Seq(model);
-      }
+      const { set, evaluation } = await evaluateSaved(bytes, split, ctx);
+      const { bleu } = evaluation;
+      return {
+        score: bleu.bleu,
+        bleu: bleu.bleu,
+        bleu100: bleu.bleu100,
+        brevityPenalty: bleu.bp,
+        lengthRatio: bleu.ratio,
+        sentences: set.sources.length,
+      };
+    },
+
+    async translateCheckpoint(bytes, split, count, ctx) {
+      const { set, evaluation, data } = await evaluateSaved(bytes, split, ctx);
+      const n = Math.min(count, set.sources.length, evaluation.translations.length);
+      return Array.from({ length: n }, (_, i) => ({
+        source: (set.sourceTokens[i] as readonly string[]).join(' '),
+        reference: (set.references[i] as readonly string[]).join(' '),
+        translation: data.targetVocab
+          .decode(evaluation.translations[i] as readonly number[])
+          .join(' '),
+      }));
     },
   };
+
+  /** A saved member's translations of a split, scored (decoding as the options say). */
+  async function evaluateSaved(
+    bytes: Uint8Array,
+    split: string,
+    ctx: EvaluationContext,
+  ): Promise<{ set: EvalSet; evaluation: SetEvaluation; data: NmtData }> {
+    const data = await prepare(ctx);
+    const decoded = decodeCheckpoint(bytes);
+    const meta = fittingMeta(decoded, data);
+    const set = await evalSetOf(split, data);
+    const model = createSeq2Seq(
+      meta.shape,
+      decoded.tensors.map((t) => t.data as Float32Array),
+    );
+    try {
+      return {
+        set,
+        data,
+        evaluation: evaluateSet(model, data.targetVocab, set, decodeOptions(options)),
+      };
+    } finally {
+      disposeSeq2Seq(model);
+    }
+  }
 }
 
 /** The held-out test split of each corpus (`evaluateCheckpoint(…, 'test')`). */
@@ -345,21 +391,6 @@ export function evaluateMember(
   decode: DecodeOptions,
 ): SetEvaluation {
   return evaluateSet(state.model, state.data.targetVocab, set, decode);
-}
-
-/** The first `count` pairs of a set next to their translations (ids from `evaluateMember`). */
-export function exampleTranslations(
-  state: NmtState,
-  set: EvalSet,
-  translations: readonly (readonly number[])[],
-  count: number,
-): { source: string; reference: string; translation: string }[] {
-  const n = Math.min(count, set.sources.length, translations.length);
-  return Array.from({ length: n }, (_, i) => ({
-    source: (set.sourceTokens[i] as readonly string[]).join(' '),
-    reference: (set.references[i] as readonly string[]).join(' '),
-    translation: state.data.targetVocab.decode(translations[i] as readonly number[]).join(' '),
-  }));
 }
 
 export const nmtTaskDefinition: TaskDefinition<NmtOptions> = {
