@@ -1,4 +1,4 @@
-import { parseExperimentConfig } from '../config/experiment-config.js';
+import { readExperiment } from '../store/experiments.js';
 import { ConfigError, PbtError } from '../core/errors.js';
 import { bestMember, scheduleOf } from '../core/schedule.js';
 import type { Store } from '../store/store.js';
@@ -9,9 +9,9 @@ export async function replayRuns(
   experimentId: string,
   flags: { readonly member?: number; readonly seed?: number; readonly fixed: boolean },
 ): Promise<Record<string, unknown>[]> {
-  const experiment = await store.getExperiment(experimentId);
+  const experiment = await readExperiment(store, experimentId);
   if (!experiment) throw new PbtError('NOT_FOUND', `no experiment ${experimentId}`);
-  const config = parseExperimentConfig(experiment.config, 'stored experiment config');
+  const { config } = experiment;
   const results = await store.listResults(experimentId);
   const lineage = await store.listLineage(experimentId);
   let memberId: number;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseExperimentConfig } from '../../config/experiment-config.js';
+import { readExperiments } from '../../store/experiments.js';
 import { withStore } from '../context.js';
 import { formatScore, progressOf } from '../progress.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
@@ -13,12 +13,12 @@ export function registerList(program: Command, out: Out): void {
     .option(...storeOption)
     .action(async (flags: { store: string }) => {
       await withStore(resolveStoreUrl(flags.store), async (store) => {
-        const experiments = await store.listExperiments();
+        const experiments = await readExperiments(store);
         if (experiments.length === 0)
           return out('no experiments yet; start one with `pbt run toy`');
         for (const e of experiments) {
           const members = await store.listMembers(e.id);
-          const cfg = parseExperimentConfig(e.config, 'stored experiment config');
+          const cfg = e.config;
           const p = progressOf(members, cfg.budget.steps);
           out(
             `${e.id}  ${e.status.padEnd(8)} ${cfg.method.padEnd(6)} pop ${String(e.populationSize).padStart(3)}  ` +

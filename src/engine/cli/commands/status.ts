@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { formatHparams } from '../../core/lineage-tree.js';
-import { parseExperimentConfig } from '../../config/experiment-config.js';
 import { findExperiment, withStore } from '../context.js';
 import { formatScore, progressOf } from '../progress.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
@@ -20,7 +19,7 @@ export function registerStatus(program: Command, out: Out): void {
     .action(async (id: string | undefined, flags: { store: string; json?: boolean }) => {
       await withStore(resolveStoreUrl(flags.store), async (store) => {
         const e = await findExperiment(store, id);
-        const cfg = parseExperimentConfig(e.config, 'stored experiment config');
+        const cfg = e.config;
         const members = await store.listMembers(e.id);
         const p = progressOf(members, cfg.budget.steps);
         if (flags.json)
