@@ -1,30 +1,19 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FilesystemCheckpointStore } from '../src/engine/checkpoints/filesystem-checkpoint-store.js';
 import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
-import { runCli, sleep, startCli, tempDir } from './helpers.js';
+import { runCli, sleep, startCli, tempDir, workerPids } from './helpers.js';
 
 const BUDGET = 400;
 const POPULATION = 8;
 
-/** Pids of the `pbt worker` processes a `pbt run` forked. */
-function workerPids(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter((line) => / worker --store /.test(line))
-      .map((line) => Number.parseInt(line.trim(), 10))
-      .filter((n) => n > 0);
-  } catch {
-    return [];
-  }
-}
-
 describe('unreadable checkpoints with real worker processes (SQLite)', () => {
-  it('a corrupted and a deleted checkpoint fail the ready points that read them; members recover (or fail after maxFailures, naming the cause) and the run finishes', async () => {
+  // Random search (no exploit): every member must load its own checkpoint when the run resumes,
+  // so both damaged files are certainly read. (Under PBT a member may exploit a donor before it
+  // loads its own file; recovery from a donor is tested in src/engine/worker/worker.test.ts.)
+  it('a corrupted and a deleted checkpoint fail the ready points that read them; those members stop naming the cause, the others finish, the run ends', async () => {
     const dir = tempDir();
     const db = path.join(dir, 'pbt.db');
     const ckptDir = path.join(dir, 'ckpt');
@@ -33,6 +22,8 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
       [
         'run',
         'toy',
+        '--method',
+        'random',
         '--workers',
         '2',
         '--population',
@@ -66,8 +57,7 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
     const store = new SqliteStore(db);
     const [exp] = await store.listExperiments();
     const id = exp?.id ?? '';
-    // The two best members: a truncation exploit never replaces their checkpoint before they
-    // load it, so both damaged files are certainly read.
+    // The two best members (any two would do: nothing replaces a checkpoint before it is read).
     const before = (await store.listResults(id)).map((r) => `${r.memberId}@${r.step}`);
     const [m0, m1] = (await store.listMembers(id)).sort((a, b) => (b.score ?? 0) - (a.score ?? 0));
     await store.close();
@@ -93,18 +83,13 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
     expect((await after.getExperiment(id))?.status).toBe('done');
     const members = await after.listMembers(id);
     const results = await after.listResults(id);
-    const lineage = await after.listLineage(id);
     await after.close();
-    // Recovered members finish; a member that found only damaged checkpoints (its own, then a
-    // donor's) maxFailures times in a row fails for good, naming the cause.
-    const damaged = new RegExp(`${corrupted.slice(0, 12)}|${deleted.slice(0, 12)}`);
+    // A baseline member whose state cannot be read stops (as a diverged one does), naming the
+    // cause; every other member finishes.
     for (const m of members) {
-      if (m.status === 'failed') expect(m.failureReason).toMatch(damaged);
+      if (m.id === m0?.id || m.id === m1?.id) expect(m.status).toBe('failed');
       else expect([m.status, m.step]).toEqual(['done', BUDGET]);
     }
-    expect(members.filter((m) => m.status === 'done').length).toBeGreaterThanOrEqual(
-      POPULATION / 2,
-    );
     // Nothing lost, nothing duplicated: one result per member and ready point.
     const keys = results.map((r) => `${r.memberId}@${r.step}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -115,14 +100,6 @@ describe('unreadable checkpoints with real worker processes (SQLite)', () => {
     const failed = results.filter((r) => r.error !== null);
     expect(failed.some((r) => r.memberId === m0?.id && /corrupt/.test(r.error ?? ''))).toBe(true);
     expect(failed.some((r) => r.memberId === m1?.id && /not found/.test(r.error ?? ''))).toBe(true);
-    // Each recovered failure was followed by an exploit of a donor.
-    for (const m of members.filter((x) => x.status === 'done')) {
-      for (const f of failed.filter((r) => r.memberId === m.id)) {
-        const recovery = lineage.find((e) => e.memberId === f.memberId && e.step === f.step);
-        expect(recovery?.operations[0]).toBe('recovered from a failed ready point');
-      }
-    }
-
     const status = await runCli(['status', id, ...storeFlags], dir);
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/failed ready points?; latest:/);
