@@ -29,7 +29,7 @@ import { PostgresCheckpointStore } from '../src/engine/checkpoints/postgres-chec
 import { createRng } from '../src/engine/core/rng.js';
 import { PostgresStore } from '../src/engine/store/postgres/postgres-store.js';
 import type { LineageEvent, MemberRecord, ResultRecord } from '../src/engine/store/store.js';
-import { PBT_BIN, runCli, sleep, tempDir } from './helpers.js';
+import { PBT_BIN, sleep, tempDir } from './helpers.js';
 import {
   expectEveryMemberDone,
   expectLineageConsistent,
@@ -37,6 +37,7 @@ import {
 } from './fixtures/run-invariants.js';
 import {
   adminQuery,
+  createToyExperiment,
   dropSchema,
   schemaUrl,
   testPostgres,
@@ -139,34 +140,14 @@ if (server.url === undefined) {
 
     beforeAll(async () => {
       const started = Date.now();
-      const created = await runCli(
-        [
-          'run',
-          'toy',
-          '--workers',
-          '0',
-          '--store',
-          url,
-          '--checkpoints',
-          'postgres',
-          '--population',
-          String(POPULATION),
-          '--budget',
-          String(BUDGET),
-          '--ready',
-          String(READY),
-          '--lease',
-          String(LEASE_SECONDS),
-          '--seed',
-          '5',
-          '--set',
-          `stepMs=${STEP_MS}`,
-        ],
-        cwd,
-      );
-      expect(created.code, created.stderr).toBe(0);
-      experimentId = /created experiment (\S+)/.exec(created.stderr)?.[1] ?? '';
-      expect(experimentId).not.toBe('');
+      experimentId = await createToyExperiment(url, cwd, {
+        population: POPULATION,
+        budget: BUDGET,
+        ready: READY,
+        leaseSeconds: LEASE_SECONDS,
+        seed: 5,
+        stepMs: STEP_MS,
+      });
 
       for (let slot = 0; slot < WORKERS; slot++) start(slot);
       const rng = createRng('chaos-killer', 5);

@@ -19,9 +19,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../src/engine/store/postgres/postgres-store.js';
 import type { LineageEvent, MemberRecord, ResultRecord } from '../src/engine/store/store.js';
-import { PBT_BIN, runCli, sleep, tempDir } from './helpers.js';
+import { PBT_BIN, sleep, tempDir } from './helpers.js';
 import {
   adminQuery,
+  createToyExperiment,
   dropSchema,
   schemaUrl,
   testPostgres,
@@ -181,34 +182,14 @@ if (server.url === undefined) {
         );
 
       beforeAll(async () => {
-        const created = await runCli(
-          [
-            'run',
-            'toy',
-            '--workers',
-            '0',
-            '--store',
-            url,
-            '--checkpoints',
-            'postgres',
-            '--population',
-            String(POPULATION),
-            '--budget',
-            String(BUDGET),
-            '--ready',
-            String(READY),
-            '--lease',
-            String(LEASE_SECONDS),
-            '--seed',
-            '3',
-            '--set',
-            `stepMs=${STEP_MS}`,
-          ],
-          cwd,
-        );
-        expect(created.code, created.stderr).toBe(0);
-        experimentId = /created experiment (\S+)/.exec(created.stderr)?.[1] ?? '';
-        expect(experimentId).not.toBe('');
+        experimentId = await createToyExperiment(url, cwd, {
+          population: POPULATION,
+          budget: BUDGET,
+          ready: READY,
+          leaseSeconds: LEASE_SECONDS,
+          seed: 3,
+          stepMs: STEP_MS,
+        });
 
         const target = new URL(adminUrl);
         const started = await startForwarder(target);

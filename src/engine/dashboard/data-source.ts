@@ -9,13 +9,11 @@ import {
   type ExperimentListRow,
   type ExperimentSnapshot,
   type ExperimentUpdate,
+  configOf,
 } from './wire.js';
 
 /** Rows may commit out of id order (PostgreSQL); see SettledCursor. */
 const SETTLE_MS = 5_000;
-
-const configOf = (e: ExperimentRecord): Record<string, unknown> =>
-  typeof e.config === 'object' && e.config !== null ? (e.config as Record<string, unknown>) : {};
 
 const stringOr = (v: unknown, fallback: string | null): string | null =>
   typeof v === 'string' ? v : fallback;

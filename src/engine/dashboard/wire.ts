@@ -63,9 +63,12 @@ const PUBLIC_CONFIG_KEYS = [
   'ready',
 ] as const;
 
+/** A stored config as a plain record (empty when it is not an object), for tolerant reads. */
+export const configOf = (e: ExperimentRecord): Record<string, unknown> =>
+  typeof e.config === 'object' && e.config !== null ? (e.config as Record<string, unknown>) : {};
+
 export function publicExperiment(e: ExperimentRecord): PublicExperiment {
-  const config =
-    typeof e.config === 'object' && e.config !== null ? (e.config as Record<string, unknown>) : {};
+  const config = configOf(e);
   const kept: Record<string, unknown> = {};
   for (const key of PUBLIC_CONFIG_KEYS) if (key in config) kept[key] = config[key];
   return { ...e, config: kept };

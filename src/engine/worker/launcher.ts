@@ -112,8 +112,7 @@ export function launchWorkers(opts: LaunchOptions): LaunchedWorkers {
         start(slot);
         return;
       }
-      if (abnormal && !stopping)
-        opts.onEvent?.(`worker ${slot} exited (${signal ?? `code ${code}`}); no restarts left`);
+      if (abnormal && !stopping) opts.onEvent?.(`worker ${slot} ${exit}; no restarts left`);
       if (children.size === 0) resolveDone();
     });
   };

@@ -110,8 +110,8 @@ export function registerCompare(
 
 function newSpec(target: string | undefined, flags: CompareFlags): ComparisonSpec {
   const methods = parseMethods(flags.methods ?? DEFAULT_METHODS);
-  const count = wholeNumber('seeds', flags.seeds ?? '3', 1);
-  const first = wholeNumber('first-seed', flags.firstSeed ?? '1', 0);
+  const count = parseWholeFlag('seeds', flags.seeds ?? '3', { min: 1 });
+  const first = parseWholeFlag('first-seed', flags.firstSeed ?? '1', { min: 0 });
   const { workers: _workers, name: _name, ...runFlags } = flags;
   const raw = buildRawConfig(target, runFlags);
   delete raw.method;
@@ -128,7 +128,7 @@ function newSpec(target: string | undefined, flags: CompareFlags): ComparisonSpe
     seeds: Array.from({ length: count }, (_, i) => first + i),
     storeUrl,
     out: path.resolve(flags.out ?? 'comparison.json'),
-    boBatch: wholeNumber('bo-batch', flags.boBatch ?? '2', 1),
+    boBatch: parseWholeFlag('bo-batch', flags.boBatch ?? '2', { min: 1 }),
     // The user named this task here: the comparison's own workers may run it. --backend is a
     // task option stored with each experiment (buildRawConfig).
     allowTasks: TaskAllowList.builtInsOnly().with(executableRef(raw)).toFlag(),
@@ -149,8 +149,4 @@ function parseMethods(text: string): CompareMethod[] {
     }
   }
   return [...new Set(methods)] as CompareMethod[];
-}
-
-function wholeNumber(name: string, text: string, min: number): number {
-  return parseWholeFlag(name, text, { min });
 }
