@@ -207,16 +207,21 @@ describe('grids', () => {
     expect(() => gridPoints({ x: { type: 'uniform', min: 0, max: 1 } }, 0)).toThrow(ConfigError);
   });
 
-  it('gridForPopulation takes the largest k with k^d <= population', () => {
+  it('gridForPopulation fills the population round the params in declared order', () => {
     const two = {
       a: { type: 'uniform', min: 0, max: 1 },
       b: { type: 'loguniform', min: 1e-3, max: 1 },
       c: { type: 'fixed', value: 'x' },
     } as const;
     expect(gridCounts(two, 16)).toEqual({ a: 4, b: 4 });
-    expect(gridCounts(two, 15)).toEqual({ a: 3, b: 3 });
-    expect(gridCounts(two, 3)).toEqual({ a: 1, b: 1 });
+    // 2x1, 2x2, 3x2, 3x3, 4x3 = 12, then 5x3 = 15 (4x4 = 16 does not fit).
+    expect(gridCounts(two, 15)).toEqual({ a: 5, b: 3 });
+    expect(gridCounts(two, 3)).toEqual({ a: 3, b: 1 });
     expect(gridForPopulation(two, 10)).toHaveLength(9);
+    // Three continuous params and 6 members: 3 x 2 x 1, not one point (k = 1 for all three).
+    const three = { ...two, d: { type: 'uniform', min: 0, max: 1 } } as const;
+    expect(gridCounts(three, 6)).toEqual({ a: 3, b: 2, d: 1 });
+    expect(gridForPopulation(three, 6)).toHaveLength(6);
     const [only, ...rest] = gridForPopulation(two, 1);
     expect(rest).toEqual([]);
     expect(only?.a).toBe(0.5);

@@ -320,21 +320,32 @@ function countFor(
 /**
  * Per-param point counts for a grid of at most `population` points.
  *
- * Rule: every non-fixed param gets min(k, its number of distinct values) points (distinct values:
- * categorical = its values, int = its integers, continuous = unbounded), with k the largest
- * integer for which the product of the counts is <= population. Without categorical/int caps this
- * is the largest k with k^d <= population (d = number of non-fixed params); a categorical param
- * uses all its values once k reaches its count, and the spare budget goes to the other params.
+ * Rule: start with one point per non-fixed param, then go round the params in declared order,
+ * giving each one more point while the product of the counts stays <= population and the param
+ * has more distinct values (categorical = its values, int = its integers, continuous =
+ * unbounded); stop when a full round adds nothing. With d continuous params this is the largest
+ * k with k^d <= population, plus one more point for the first params while room is left: 6
+ * members over 3 params give 3 x 2 x 1, not a single point, so the grid spends the same tuning
+ * effort as the other methods.
  */
 export function gridCounts(space: SearchSpace, population: number): Record<string, number> {
   requireCount(population, 'population');
   const specs = Object.entries(space).filter(([, spec]) => spec.type !== 'fixed');
   const caps = specs.map(([, spec]) => distinctValues(spec));
-  const size = (k: number): number => caps.reduce((p, cap) => p * Math.min(k, cap), 1);
-  const kMax = Math.max(1, ...caps);
-  let k = 1;
-  while (k < kMax && size(k + 1) <= population) k++;
-  return Object.fromEntries(specs.map(([name], i) => [name, Math.min(k, itemAt(caps, i))]));
+  const counts = specs.map(() => 1);
+  let size = 1;
+  for (let grew = true; grew;) {
+    grew = false;
+    counts.forEach((count, i) => {
+      const grown = (size / count) * (count + 1);
+      if (count < itemAt(caps, i) && grown <= population) {
+        counts[i] = count + 1;
+        size = grown;
+        grew = true;
+      }
+    });
+  }
+  return Object.fromEntries(specs.map(([name], i) => [name, itemAt(counts, i)]));
 }
 
 /** The grid for a population of `population` members; see `gridCounts` for how big it is. */
