@@ -34,4 +34,11 @@ describe('progressOf', () => {
     expect(p.stepsDone).toBe(90 + 10 + 30 + 5);
     expect(p.membersDone).toBe(2);
   });
+
+  it('uses the planned total when the run knows it (ASHA), not every member at full budget', () => {
+    // Nine configurations on rungs 10/30/90 (eta 3) cost 210 steps, not 9 x 90 = 810.
+    const members = Array.from({ length: 9 }, (_, i) => member(i, 10, 'pending'));
+    expect(progressOf(members, 90).stepsTotal).toBe(810);
+    expect(progressOf(members, 90, 210).stepsTotal).toBe(210);
+  });
 });

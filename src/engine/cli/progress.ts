@@ -11,7 +11,16 @@ export interface ProgressSnapshot {
   readonly bestMember: number | null;
 }
 
-export function progressOf(members: readonly MemberRecord[], budget: number): ProgressSnapshot {
+/**
+ * `plannedSteps`: the run's exact total when it is known in advance and is not population ×
+ * budget (ASHA: most configurations stop at a low rung); otherwise the total is each unfinished
+ * member's full budget.
+ */
+export function progressOf(
+  members: readonly MemberRecord[],
+  budget: number,
+  plannedSteps?: number,
+): ProgressSnapshot {
   let best: MemberRecord | null = null;
   for (const m of members) {
     if (
@@ -24,11 +33,13 @@ export function progressOf(members: readonly MemberRecord[], budget: number): Pr
   return {
     stepsDone: members.reduce((s, m) => s + Math.min(m.step, budget), 0),
     // A member that finished early (ASHA retired it, or it failed) needs no more steps.
-    stepsTotal: members.reduce(
-      (s, m) =>
-        s + (m.status === 'done' || m.status === 'failed' ? Math.min(m.step, budget) : budget),
-      0,
-    ),
+    stepsTotal:
+      plannedSteps ??
+      members.reduce(
+        (s, m) =>
+          s + (m.status === 'done' || m.status === 'failed' ? Math.min(m.step, budget) : budget),
+        0,
+      ),
     membersDone: members.filter((m) => m.status === 'done').length,
     membersFailed: members.filter((m) => m.status === 'failed').length,
     population: members.length,

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js';
 import { launchWorkers } from '../worker/launcher.js';
 import { IN_STORE_DATABASE } from '../checkpoints/open-checkpoint-store.js';
 import { collectCheckpoints } from '../checkpoints/collect.js';
+import { plannedStepsOf } from '../setup/prepare-experiment.js';
 import { checkpointsOf } from './context.js';
 import { formatDuration, formatScore, ProgressDisplay, progressOf } from './progress.js';
 
@@ -39,10 +40,11 @@ export async function runWithLocalWorkers(
   const experiment = await readExperiment(store, experimentId);
   if (!experiment) throw new Error(`experiment ${experimentId} vanished`);
   const { config } = experiment;
+  const planned = plannedStepsOf(config);
   const logDir = workerLogDir(config.checkpoints, experimentId);
   const started = Date.now();
   log(
-    `experiment ${experimentId}: ${experiment.populationSize} members × ${config.budget.steps} steps, ${workers} worker process${workers === 1 ? '' : 'es'} (logs: ${logDir})`,
+    `experiment ${experimentId}: ${experiment.populationSize} members × ${config.budget.steps} steps${planned === undefined ? '' : ` (ASHA: ${planned} steps in all)`}, ${workers} worker process${workers === 1 ? '' : 'es'} (logs: ${logDir})`,
   );
   const display = new ProgressDisplay(experimentId.slice(0, 24));
   const launched = launchWorkers({
@@ -70,7 +72,7 @@ export async function runWithLocalWorkers(
   process.on('SIGTERM', onSigint);
 
   const tick = async (): Promise<void> =>
-    display.update(progressOf(await store.listMembers(experimentId), config.budget.steps));
+    display.update(progressOf(await store.listMembers(experimentId), config.budget.steps, planned));
   const timer = setInterval(() => void tick().catch(() => undefined), 500);
   try {
     await launched.done;
@@ -87,7 +89,7 @@ export async function runWithLocalWorkers(
   if (finished) await store.setExperimentStatus(experimentId, 'done');
   else if (!interrupted) await store.setExperimentStatus(experimentId, 'stopped');
   const seconds = (Date.now() - started) / 1000;
-  const p = progressOf(members, config.budget.steps);
+  const p = progressOf(members, config.budget.steps, planned);
   if (finished) {
     const checkpoints = checkpointsOf(experiment, undefined, storeUrl);
     const gc = await collectCheckpoints(store, checkpoints, 60_000).finally(() =>

@@ -13,7 +13,13 @@ import type { Hparams } from '../core/types.js';
 import { validateExploitConfig } from '../strategies/exploit.js';
 import { validateExploreConfig } from '../strategies/explore.js';
 import { gridSize, initialPopulation } from '../strategies/initial-population.js';
-import { ashaConfigs, ashaRungs, defaultMinSteps, type AshaSettings } from '../strategies/asha.js';
+import {
+  ashaConfigs,
+  ashaCost,
+  ashaRungs,
+  defaultMinSteps,
+  type AshaSettings,
+} from '../strategies/asha.js';
 import { isTaskModulePath, type TaskRegistry } from '../tasks/registry.js';
 import type { Task, TaskDefinition } from '../tasks/task.js';
 import { assertTask } from '../tasks/validate-task.js';
@@ -132,6 +138,11 @@ export function ashaSettingsOf(config: ExperimentConfig): AshaSettings {
     config.asha?.minSteps ??
     defaultMinSteps(config.budget.steps, eta, config.population * config.budget.steps);
   return { eta, rungs: ashaRungs(minSteps, config.budget.steps, eta) };
+}
+
+/** A run's exact total steps when it is not population × budget (ASHA), else undefined. */
+export function plannedStepsOf(config: ExperimentConfig): number | undefined {
+  return config.method === 'asha' ? ashaCost(config.population, ashaSettingsOf(config)) : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readExperiments } from '../../store/experiments.js';
 import { withStore } from '../context.js';
+import { plannedStepsOf } from '../../setup/prepare-experiment.js';
 import { formatScore, progressOf } from '../progress.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
 import { storeOption, type Out } from './read-only.js';
@@ -19,7 +20,7 @@ export function registerList(program: Command, out: Out): void {
         for (const e of experiments) {
           const members = await store.listMembers(e.id);
           const cfg = e.config;
-          const p = progressOf(members, cfg.budget.steps);
+          const p = progressOf(members, cfg.budget.steps, plannedStepsOf(cfg));
           out(
             `${e.id}  ${e.status.padEnd(8)} ${cfg.method.padEnd(6)} pop ${String(e.populationSize).padStart(3)}  ` +
               `${p.stepsDone}/${p.stepsTotal} steps  best ${formatScore(p.bestScore)}`,

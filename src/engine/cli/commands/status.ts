@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatHparams } from '../../core/lineage-tree.js';
 import { findExperiment, withStore } from '../context.js';
+import { plannedStepsOf } from '../../setup/prepare-experiment.js';
 import { formatScore, progressOf } from '../progress.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
 import { storeOption, type Out } from './read-only.js';
@@ -21,7 +22,7 @@ export function registerStatus(program: Command, out: Out): void {
         const e = await findExperiment(store, id);
         const cfg = e.config;
         const members = await store.listMembers(e.id);
-        const p = progressOf(members, cfg.budget.steps);
+        const p = progressOf(members, cfg.budget.steps, plannedStepsOf(cfg));
         if (flags.json)
           return out(JSON.stringify({ experiment: e, progress: p, members }, null, 2));
         out(`${e.id}: ${e.status}, task ${e.task}, method ${cfg.method}, ${cfg.mode}`);
