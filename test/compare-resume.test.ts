@@ -166,6 +166,41 @@ describe('pbt compare', () => {
     }
   }, 120_000);
 
+  it("runs 'pb2' as PBT with PB2's explore, reported as a method of its own", async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'pbt.db');
+    const out = await runCli(
+      [
+        'compare',
+        'toy',
+        '--methods',
+        'pb2',
+        '--seeds',
+        '1',
+        '--budget',
+        '64',
+        '--workers',
+        '2',
+      ].concat(['--store', `sqlite:${db}`]),
+      dir,
+    );
+    expect(out.code, out.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(path.join(dir, 'comparison.json'), 'utf8')) as {
+      methods: Record<string, { seeds: number[] }>;
+    };
+    expect(json.methods.pb2?.seeds).toHaveLength(1);
+    const store = new SqliteStore(db);
+    try {
+      const [run] = await store.listExperiments();
+      expect(run?.id).toMatch(/-pb2-s1$/);
+      const config = run?.config as { method?: string; explore?: { kind?: string } };
+      expect(config.method).toBe('pbt');
+      expect(config.explore?.kind).toBe('pb2');
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
   it('refuses an unknown method with exit 2 and creates nothing', async () => {
     const dir = tempDir();
     const out = await runCli(
@@ -181,7 +216,7 @@ describe('pbt compare', () => {
     );
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(
-      /"hyperband" is not a method; use any of pbt, random, grid, fixed, asha, bo/,
+      /"hyperband" is not a method; use any of pbt, pb2, random, grid, fixed, asha, bo/,
     );
     expect(existsSync(path.join(dir, 'x.db'))).toBe(false);
     expect(existsSync(path.join(dir, '.pbt', 'comparisons'))).toBe(false);

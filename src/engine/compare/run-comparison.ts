@@ -25,6 +25,7 @@ import { mean, sampleSd, tInterval95 } from './stats.js';
  */
 export const COMPARE_METHODS = [
   'pbt',
+  'pb2',
   'random',
   'grid',
   'fixed',
@@ -107,6 +108,19 @@ export function loadState(id: string | undefined): ComparisonState {
   }
 }
 
+/**
+ * The experiment config of one method: 'pb2' is PBT with PB2's model-based explore (the
+ * experiment's method stays 'pbt'); every other method is the config's `method` itself.
+ */
+function configOfMethod(
+  method: CompareMethod,
+  raw: Record<string, unknown>,
+): Record<string, unknown> {
+  if (method !== 'pb2') return { ...raw, method };
+  const explore = typeof raw.explore === 'object' && raw.explore !== null ? raw.explore : {};
+  return { ...raw, method: 'pbt', explore: { ...explore, kind: 'pb2' } };
+}
+
 export const runKey = (method: string, seed: number): string => `${method}:${seed}`;
 export const experimentIdOf = (id: string, method: string, seed: number, batch?: number): string =>
   `${id}-${method}-s${seed}${batch === undefined ? '' : `-b${batch}`}`;
@@ -129,7 +143,7 @@ export async function prepareMethods(
     }
     // BO trains configurations like random search does; its proposals come later.
     const asMethod = method === 'bo' ? 'random' : method;
-    out.set(method, await prepareExperiment({ ...spec.raw, method: asMethod }, tasks));
+    out.set(method, await prepareExperiment(configOfMethod(asMethod, spec.raw), tasks));
   }
   return out;
 }
@@ -154,7 +168,7 @@ export async function runComparison(
     for (const method of spec.methods) {
       index += 1;
       log(`compare ${spec.id}: run ${index}/${total}: ${method}, seed ${seed}`);
-      const raw = { ...spec.raw, method, seed, group: spec.id };
+      const raw = configOfMethod(method, { ...spec.raw, seed, group: spec.id });
       const session = async (expId: string, rawRun: Record<string, unknown>): Promise<boolean> =>
         runExperiment(state, store, tasks, workers, log, runKey(method, seed), expId, rawRun);
       if (DERIVED.includes(method)) {
