@@ -110,7 +110,11 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
     const dir = tempDir();
     const store = ['--store', `sqlite:${path.join(dir, 'pbt.db')}`];
     const run = await runCli(
-      ['run', 'toy', '--budget', '40', '--workers', '1', '--baselines', 'random,grid', ...store],
+      ['run', 'toy', '--budget', '40', '--population', '5', '--workers', '1'].concat([
+        '--baselines',
+        'random,grid',
+        ...store,
+      ]),
       dir,
     );
     expect(run.code).toBe(0);
@@ -129,10 +133,10 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
     expect(experiments.map((e) => e.config.method).sort()).toEqual(['grid', 'pbt', 'random']);
     const groups = new Set(experiments.map((e) => e.config.group));
     expect(groups.size).toBe(1);
-    // The grid of 1 point for 2 members gets twice the steps: equal total budget.
+    // 5 members over 2 params: a 2 x 2 grid, whose 4 members get 50 steps each (equal budget).
     const grid = experiments.find((e) => e.config.method === 'grid');
-    expect(grid?.populationSize).toBe(1);
-    expect(grid?.config.budget.steps).toBe(80);
+    expect(grid?.populationSize).toBe(4);
+    expect(grid?.config.budget.steps).toBe(50);
 
     const pbtId = experiments.find((e) => e.config.method === 'pbt')?.id ?? '';
     const best = await runCli(['best', pbtId, '--json', ...store], dir);
@@ -146,7 +150,7 @@ describe('pbt run with real worker processes on a real SQLite file', () => {
     expect(csv.stdout.split('\n')[0]).toBe(
       'experiment,member,step,score,error,time,train_seconds,checkpoint,metric.theta0,metric.theta1,hp.h0,hp.h1',
     );
-    expect(csv.stdout.trim().split('\n')).toHaveLength(1 + 2 * 10);
+    expect(csv.stdout.trim().split('\n')).toHaveLength(1 + 5 * 10);
     const missing = await runCli(['best', 'no-such-experiment', ...store], dir);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no experiment "no-such-experiment"/);

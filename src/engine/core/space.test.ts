@@ -155,25 +155,29 @@ describe('clampParam', () => {
 });
 
 describe('grids', () => {
-  it('spaces points linearly, geometrically and over integers', () => {
-    expect(gridValues({ type: 'uniform', min: 0, max: 1 }, 5)).toEqual([0, 0.25, 0.5, 0.75, 1]);
+  it('puts points at the midpoints of equal cells: linear, geometric and over integers', () => {
+    const lin = gridValues({ type: 'uniform', min: 0, max: 1 }, 5).map(Number);
+    [0.1, 0.3, 0.5, 0.7, 0.9].forEach((x, i) => expect(lin[i]).toBeCloseTo(x, 12));
     const logs = gridValues({ type: 'loguniform', min: 1e-4, max: 1 }, 5).map(Number);
-    logs.forEach((v, i) => expect(v).toBeCloseTo(10 ** (-4 + i), 12));
+    logs.forEach((v, i) => expect(Math.log10(v)).toBeCloseTo(-3.6 + 0.8 * i, 12));
     expect(gridValues({ type: 'uniform', min: 0, max: 1 }, 1)).toEqual([0.5]);
     expect(Number(gridValues({ type: 'loguniform', min: 1e-4, max: 1 }, 1)[0])).toBeCloseTo(
       1e-2,
       12,
     );
-    expect(gridValues({ type: 'int', min: 0, max: 10 }, 3)).toEqual([0, 5, 10]);
-    expect(gridValues({ type: 'int', min: 1, max: 3 }, 10)).toEqual([1, 2, 3]);
-    expect(gridValues({ type: 'int', min: 1, max: 1000, log: true }, 4)).toEqual([
-      1, 10, 100, 1000,
+    // Two learning rates over [1e-5, 1e-2]: 10^-4.25 and 10^-2.75, neither bound.
+    const two = gridValues({ type: 'loguniform', min: 1e-5, max: 1e-2 }, 2).map(Number);
+    expect(two.map((v) => Math.log10(v))).toEqual([
+      expect.closeTo(-4.25, 12),
+      expect.closeTo(-2.75, 12),
     ]);
+    expect(gridValues({ type: 'int', min: 0, max: 10 }, 3)).toEqual([2, 5, 8]);
+    expect(gridValues({ type: 'int', min: 1, max: 3 }, 10)).toEqual([1, 2, 3]);
+    expect(gridValues({ type: 'int', min: 1, max: 1000, log: true }, 4)).toEqual([2, 13, 75, 422]);
     // Geometric points collide near 1 after rounding; they are pushed apart.
     const crowded = gridValues({ type: 'int', min: 1, max: 20, log: true }, 15).map(Number);
     expect(new Set(crowded).size).toBe(15);
-    expect(crowded[0]).toBe(1);
-    expect(crowded.at(-1)).toBe(20);
+    expect(crowded.every((v) => v >= 1 && v <= 20)).toBe(true);
     expect(crowded).toEqual([...crowded].sort((a, b) => a - b));
   });
 
@@ -193,13 +197,15 @@ describe('grids', () => {
       },
       3,
     );
-    expect(points).toEqual([
-      { x: 0, opt: 'a', batch: 32 },
-      { x: 0, opt: 'b', batch: 32 },
+    // x at the midpoints of three equal cells: 1/6, 1/2, 5/6.
+    const rounded = points.map((p) => ({ ...p, x: Number(Number(p.x).toFixed(6)) }));
+    expect(rounded).toEqual([
+      { x: 0.166667, opt: 'a', batch: 32 },
+      { x: 0.166667, opt: 'b', batch: 32 },
       { x: 0.5, opt: 'a', batch: 32 },
       { x: 0.5, opt: 'b', batch: 32 },
-      { x: 1, opt: 'a', batch: 32 },
-      { x: 1, opt: 'b', batch: 32 },
+      { x: 0.833333, opt: 'a', batch: 32 },
+      { x: 0.833333, opt: 'b', batch: 32 },
     ]);
     expect(() => gridPoints({ x: { type: 'uniform', min: 0, max: 1 } }, {})).toThrow(
       /no point count given for x/,
