@@ -52,7 +52,14 @@ describe('pbt compare on a trainable', () => {
     const json = JSON.parse(readFileSync(path.join(dir, 'comparison.json'), 'utf8')) as {
       id: string;
       task: string;
-      methods: Record<string, { seeds: (number | null)[]; totalSteps: number }>;
+      methods: Record<
+        string,
+        {
+          seeds: (number | null)[];
+          totalSteps: number;
+          runs: { validationScore: number; metrics: Record<string, number> | null }[];
+        }
+      >;
     };
     // Named after the script, not "undefined".
     expect(json.id).toMatch(/^compare-tiny-node-/);
@@ -62,6 +69,11 @@ describe('pbt compare on a trainable', () => {
       expect(m.seeds.length).toBe(2);
       expect(m.seeds.every((s) => s !== null && Number.isFinite(s))).toBe(true);
       expect(m.totalSteps).toBe(40);
+      // The picked member's other metrics come along (the trainable's theta: score = -(θ-3)²).
+      for (const r of m.runs) {
+        expect(r.metrics?.score).toBe(r.validationScore);
+        expect(-(((r.metrics?.theta ?? NaN) - 3) ** 2)).toBeCloseTo(r.validationScore, 10);
+      }
     }
     // Every run is an experiment of the trainable, finished at the budget.
     const store = new SqliteStore(db);
