@@ -278,6 +278,8 @@ export interface RunSummary {
   readonly member: { readonly experiment: string; readonly id: number } | null;
   readonly validationScore: number | null;
   readonly score: number | null;
+  /** Every metric of the picked member's last evaluation (e.g. a trainable's test_accuracy). */
+  readonly metrics: Metrics | null;
   readonly hparams: Record<string, unknown> | null;
   readonly totalSteps: number;
   readonly wallSeconds: number;
@@ -361,6 +363,12 @@ export async function summarizeComparison(
         member: pick ? { experiment: pick.experiment, id: pick.id } : null,
         validationScore: pick?.score ?? null,
         score: pick ? await finalScore(store, pick, task) : null,
+        metrics: pick
+          ? (results.findLast(
+              (r, i) =>
+                r.memberId === pick.id && experimentOf[i] === pick.experiment && r.metrics !== null,
+            )?.metrics ?? null)
+          : null,
         hparams: pick ? { ...pick.hparams } : null,
         totalSteps: members.reduce((s, m) => s + m.step, 0),
         wallSeconds: spent?.wallSeconds ?? 0,

@@ -59,6 +59,12 @@ export function registerCompare(
     .option('--set <key=value...>', 'task option, e.g. --set lr=0.02 (repeatable)')
     .option('--backend <name>', 'TensorFlow.js backend for neural tasks: node | wasm | cpu')
     .option('--dataset <name>', 'data set of tasks that take one')
+    .option(
+      '--command <command>',
+      'compare on a trainable: a process in any language speaking the trainable protocol, e.g. "python3 train.py" (docs/protocol.md)',
+    )
+    .option('--space <file>', 'search space file (YAML/JSON), required with --command')
+    .option('--trainable-timeout <seconds>', 'longest wait for one trainable answer (default 600)')
     .option('--name <name>', 'comparison name (prefix of its id)')
     .option('--bo-batch <n>', 'BO configurations proposed and trained at once', '2')
     .option('-o, --out <file>', 'comparison file (default comparison.json)')
@@ -120,7 +126,7 @@ function newSpec(target: string | undefined, flags: CompareFlags): ComparisonSpe
     flags.store ?? (typeof raw.store === 'string' ? raw.store : DEFAULT_STORE),
   );
   raw.store = storeUrl;
-  const label = flags.name ?? `compare-${String(raw.task).split(/[\\/]/).at(-1) ?? 'task'}`;
+  const label = flags.name ?? `compare-${comparedName(raw)}`;
   return {
     id: newExperimentId(label, Date.now()),
     raw,
@@ -133,6 +139,19 @@ function newSpec(target: string | undefined, flags: CompareFlags): ComparisonSpe
     // task option stored with each experiment (buildRawConfig).
     allowTasks: TaskAllowList.builtInsOnly().with(executableRef(raw)).toFlag(),
   };
+}
+
+/** What the id names: the task, or the script a trainable runs (`python3 train.py --x` → train). */
+function comparedName(raw: Record<string, unknown>): string {
+  const trainable = raw.trainable as { command?: unknown } | undefined;
+  let ref = 'task';
+  if (typeof raw.task === 'string') ref = raw.task;
+  else if (typeof trainable?.command === 'string') {
+    const [program = 'trainable', ...args] = trainable.command.trim().split(/\s+/);
+    // The first argument that looks like a file (train.py, ./tiny.ts), else the program.
+    ref = args.find((w) => !w.startsWith('-') && /\.[a-z0-9]+$/i.test(w)) ?? program;
+  }
+  return (ref.split(/[\\/]/).at(-1) ?? ref).replace(/\.[a-z0-9]+$/i, '');
 }
 
 function parseMethods(text: string): CompareMethod[] {
