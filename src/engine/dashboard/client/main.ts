@@ -2,7 +2,13 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { scheduleOf, type Schedule } from '../../core/schedule.js';
 import type { ReportModel } from '../../report/report-model.js';
-import type { ExperimentListRow, ExperimentSnapshot, ExperimentUpdate } from '../wire.js';
+import {
+  fromSnapshot,
+  fromUpdate,
+  type ExperimentListRow,
+  type ExperimentSnapshot,
+  type ExperimentUpdate,
+} from '../wire.js';
 import { lineChart, toCurves, type Marker } from './charts.js';
 import { clear, formatNum, formatTime, formatValue, h } from './dom.js';
 import { ExperimentState } from './state.js';
@@ -157,12 +163,14 @@ function showExperimentLive(id: string): void {
   let view: ExperimentView | null = null;
   source.addEventListener('snapshot', (ev) => {
     const snapshot = JSON.parse((ev as MessageEvent<string>).data) as ExperimentSnapshot;
-    view = new ExperimentView(new ExperimentState(snapshot), true);
+    // A second snapshot (after a reconnect the server could not resume) replaces the view.
+    view = new ExperimentView(new ExperimentState(fromSnapshot(snapshot)), true);
     view.render();
   });
   source.addEventListener('update', (ev) => {
     if (view === null) return;
-    view.state.apply(JSON.parse((ev as MessageEvent<string>).data) as ExperimentUpdate);
+    const update = JSON.parse((ev as MessageEvent<string>).data) as ExperimentUpdate;
+    view.state.apply(fromUpdate(update, view.state.experiment.id));
     view.scheduleRender();
   });
   source.addEventListener('failure', (ev) => {
@@ -648,7 +656,7 @@ if (inline !== null) {
     generatedAt: number;
   };
   reportTime = data.generatedAt;
-  new ExperimentView(new ExperimentState(data.snapshot), false).render();
+  new ExperimentView(new ExperimentState(fromSnapshot(data.snapshot)), false).render();
 } else {
   window.addEventListener('hashchange', route);
   route();
