@@ -4,7 +4,7 @@
  * and opened in headless Chromium.
  *
  *   node --import tsx bench/dashboard.ts [--members 1000] [--results 100] [--db <file>]
- *     [--updates 5] [--batch 50]
+ *     [--updates 5] [--batch 50] [--generate-only]
  *
  * Measures:
  * - first view: from navigation to the experiment page drawn (scores, hyperparameters, lineage
@@ -14,7 +14,7 @@
  *   on the wire against the snapshot's.
  * Writes results/bench/dashboard.json. The database is kept (reused when it matches).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     db: { type: 'string' },
     updates: { type: 'string', default: '5' },
     batch: { type: 'string', default: '50' },
+    'generate-only': { type: 'boolean', default: false },
   },
 });
 const members = Number(values.members);
@@ -38,13 +39,21 @@ const results = Number(values.results);
 const id = `synthetic-${members}x${results}`;
 const db = values.db ?? path.join(os.tmpdir(), `pbt-dashboard-bench-${members}x${results}.db`);
 
-const writer = new SqliteStore(db);
-if ((await writer.getExperiment(id)) === null) {
+if (!existsSync(db)) {
+  // Written to a side file and renamed when complete: a run stopped while writing (the lock's
+  // 10-minute limit) must not leave a half-written experiment that the next run would reuse.
+  const partial = `${db}.partial`;
+  rmSync(partial, { force: true });
   const t = performance.now();
+  const fresh = new SqliteStore(partial);
   // Left running: the bench appends to it.
-  await writeSyntheticExperiment(writer, { id, members, results: results - 1, running: true });
+  await writeSyntheticExperiment(fresh, { id, members, results: results - 1, running: true });
+  await fresh.close();
+  renameSync(partial, db);
   console.log(`wrote ${id} in ${((performance.now() - t) / 1000).toFixed(1)} s to ${db}`);
+  if (values['generate-only'] === true) process.exit(0);
 }
+const writer = new SqliteStore(db);
 
 const reader = await openStore(`sqlite:${db}`, { readOnly: true });
 const dashboard = await startDashboard({ store: reader });
