@@ -45,8 +45,8 @@ export function encodeResults(rows: readonly ResultRecord[]): ResultColumns {
   const hparams = new Array<number>(n);
   const hparamSets: Hparams[] = [];
   const setIndex = new Map<string, number>();
-  // Results of one member share their hyperparameter object until it exploits: compare by
-  // reference first, serialise only when it changed.
+  // A member's hyperparameters change only when it exploits: compare with its previous result's
+  // (cheap, no string built) and look the set up only when they changed.
   const lastSetOf = new Map<number, { object: Hparams; index: number }>();
   const errors: [number, string][] = [];
   let prevId = 0;
@@ -64,7 +64,7 @@ export function encodeResults(rows: readonly ResultRecord[]): ResultColumns {
     checkpoint[i] = r.checkpoint === null ? 0 : 1;
     const last = lastSetOf.get(r.memberId);
     let index: number;
-    if (last !== undefined && last.object === r.hparams) index = last.index;
+    if (last !== undefined && sameHparams(last.object, r.hparams)) index = last.index;
     else {
       const key = JSON.stringify(r.hparams);
       index = setIndex.get(key) ?? -1;
@@ -78,6 +78,14 @@ export function encodeResults(rows: readonly ResultRecord[]): ResultColumns {
     if (r.error !== null) errors.push([i, r.error]);
   }
   return { id, member, step, score, time, trainSeconds, checkpoint, hparams, hparamSets, errors };
+}
+
+function sameHparams(a: Hparams, b: Hparams): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /**
