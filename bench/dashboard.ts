@@ -4,17 +4,20 @@
  * and opened in headless Chromium.
  *
  *   node --import tsx bench/dashboard.ts [--members 1000] [--results 100] [--db <file>]
- *     [--updates 5] [--batch 50]
+ *     [--updates 5] [--batch 50] [--generate-only]
  *
  * Measures:
  * - first view: from navigation to the experiment page drawn (scores, hyperparameters, lineage
- *   tree, population table), and its parts: the server's snapshot read + the page's render;
+ *   tree, population table), cold (the first page after the server started: the store is read
+ *   and the snapshot serialised) and warm (the server's cached snapshot), and its parts: the
+ *   server's snapshot (cold, on a second server; warm), the page's JSON parse, decoding the
+ *   columns, and the render;
  * - updates: a writer appends `batch` results; the time until the page shows them (poll interval
  *   1 s + redraw at most once a second are included), the redraw time, and the update's size
  *   on the wire against the snapshot's.
  * Writes results/bench/dashboard.json. The database is kept (reused when it matches).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     db: { type: 'string' },
     updates: { type: 'string', default: '5' },
     batch: { type: 'string', default: '50' },
+    'generate-only': { type: 'boolean', default: false },
   },
 });
 const members = Number(values.members);
@@ -38,14 +42,23 @@ const results = Number(values.results);
 const id = `synthetic-${members}x${results}`;
 const db = values.db ?? path.join(os.tmpdir(), `pbt-dashboard-bench-${members}x${results}.db`);
 
-const writer = new SqliteStore(db);
-if ((await writer.getExperiment(id)) === null) {
+if (!existsSync(db)) {
+  // Written to a side file and renamed when complete: a run stopped while writing (the lock's
+  // 10-minute limit) must not leave a half-written experiment that the next run would reuse.
+  const partial = `${db}.partial`;
+  rmSync(partial, { force: true });
   const t = performance.now();
+  const fresh = new SqliteStore(partial);
   // Left running: the bench appends to it.
-  await writeSyntheticExperiment(writer, { id, members, results: results - 1, running: true });
+  await writeSyntheticExperiment(fresh, { id, members, results: results - 1, running: true });
+  await fresh.close();
+  renameSync(partial, db);
   console.log(`wrote ${id} in ${((performance.now() - t) / 1000).toFixed(1)} s to ${db}`);
+  if (values['generate-only'] === true) process.exit(0);
 }
+const writer = new SqliteStore(db);
 
+const loadavgAtStart = os.loadavg();
 const reader = await openStore(`sqlite:${db}`, { readOnly: true });
 const dashboard = await startDashboard({ store: reader });
 const browser = await chromium.launch({
@@ -54,47 +67,62 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
-// Snapshot size on the wire (the first event of the stream).
-const snapshotBytes = await (async () => {
-  const res = await fetch(`${dashboard.url}api/experiments/${id}/stream`);
-  const reader = res.body?.getReader();
-  let bytes = 0;
-  let text = '';
-  for (;;) {
-    const chunk = await reader?.read();
-    if (!chunk || chunk.done) break;
-    bytes += chunk.value.byteLength;
-    text += new TextDecoder().decode(chunk.value.slice(-8));
-    if (text.includes('\n\n') && bytes > 1000) break;
-    text = text.slice(-8);
-  }
-  await reader?.cancel();
-  return bytes;
-})();
-
-const t0 = performance.now();
-await page.goto(`${dashboard.url}#/experiment/${id}`);
-await page.locator('#population tbody tr').first().waitFor({ timeout: 120_000 });
-const firstViewMs = performance.now() - t0;
-const firstRenderMs = Number(await page.locator('#app').getAttribute('data-render-ms'));
-const firstRenderParts = JSON.parse(
-  (await page.locator('#app').getAttribute('data-timings')) ?? '{}',
-) as unknown;
-// The server's part: reading the snapshot from the store and sending it.
-const s0 = performance.now();
-{
-  const res = await fetch(`${dashboard.url}api/experiments/${id}/stream`);
+/** Opens one experiment's stream and reads it to the end of its snapshot event. */
+async function readSnapshot(base: string): Promise<{ bytes: number; ms: number }> {
+  const t = performance.now();
+  const res = await fetch(`${base}api/experiments/${id}/stream`);
   const body = res.body?.getReader();
+  let bytes = 0;
   let tail = '';
   for (;;) {
     const chunk = await body?.read();
     if (!chunk || chunk.done) break;
+    bytes += chunk.value.byteLength;
     tail = (tail + new TextDecoder().decode(chunk.value.slice(-16))).slice(-16);
-    if (tail.endsWith('}\n\n')) break;
+    if (bytes > 1000 && tail.endsWith('}\n\n')) break;
   }
   await body?.cancel();
+  return { bytes, ms: Math.round(performance.now() - t) };
 }
-const snapshotMs = Math.round(performance.now() - s0);
+
+/** Opens the experiment in a fresh tab; the time until it is drawn, and the page's own timings. */
+async function firstView(): Promise<{
+  ms: number;
+  renderMs: number;
+  parseMs: number;
+  decodeMs: number;
+  parts: unknown;
+}> {
+  const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const t = performance.now();
+  await tab.goto(`${dashboard.url}#/experiment/${id}`);
+  await tab.locator('#population tbody tr').first().waitFor({ timeout: 120_000 });
+  const ms = Math.round(performance.now() - t);
+  const app = tab.locator('#app');
+  const view = {
+    ms,
+    renderMs: Number(await app.getAttribute('data-render-ms')),
+    parseMs: Number(await app.getAttribute('data-parse-ms')),
+    decodeMs: Number(await app.getAttribute('data-decode-ms')),
+    parts: JSON.parse((await app.getAttribute('data-timings')) ?? '{}') as unknown,
+  };
+  await tab.close();
+  return view;
+}
+
+// Cold: the first page after the server started (the store is read, the snapshot serialised).
+const cold = await firstView();
+// Warm: the snapshot is cached by the server for every page of this experiment.
+const warmSnapshot = await readSnapshot(dashboard.url);
+const warm = await firstView();
+// The server's cold part alone, on a second server over the same store.
+const second = await startDashboard({ store: reader });
+const coldSnapshot = await readSnapshot(second.url);
+await second.close();
+
+// The page followed through the updates.
+await page.goto(`${dashboard.url}#/experiment/${id}`);
+await page.locator('#population tbody tr').first().waitFor({ timeout: 120_000 });
 const shown0 = Number(await page.locator('#app').getAttribute('data-results'));
 
 // A second client counts the bytes of every event after the snapshot: the updates' size.
@@ -166,14 +194,19 @@ const median = (xs: number[]): number =>
 const report = {
   when: new Date().toISOString(),
   machine: { cpus: os.cpus().length, loadavg: os.loadavg() },
+  loadavgAtStart,
   members,
   results,
   resultsShown: shown0,
-  snapshotBytes,
-  firstViewMs: Math.round(firstViewMs),
-  firstRenderMs,
-  firstRenderParts,
-  snapshotMs,
+  snapshotBytes: warmSnapshot.bytes,
+  firstViewMs: cold.ms,
+  firstRenderMs: cold.renderMs,
+  firstParseMs: cold.parseMs,
+  firstDecodeMs: cold.decodeMs,
+  firstRenderParts: cold.parts,
+  snapshotMs: coldSnapshot.ms,
+  warmFirstViewMs: warm.ms,
+  warmSnapshotMs: warmSnapshot.ms,
   updates,
   updateLatencyMedianMs: Math.round(median(updates.map((u) => u.latencyMs))),
   updateRenderMedianMs: median(updates.map((u) => u.renderMs)),

@@ -7,7 +7,13 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { writeSyntheticExperiment } from '../testing/synthetic-experiment.js';
 import { startDashboard, type RunningDashboard } from './server.js';
-import type { ExperimentListRow, ExperimentSnapshot, ExperimentUpdate } from './wire.js';
+import {
+  fromSnapshot,
+  fromUpdate,
+  type ExperimentListRow,
+  type ExperimentSnapshot,
+  type ExperimentUpdate,
+} from './wire.js';
 
 const EVIL = '<script>window.__pwned=1</script>';
 
@@ -115,7 +121,7 @@ describe('dashboard server (real SQLite file, real HTTP)', () => {
     const raw = first.data;
     expect(raw).not.toContain('hunter2');
     expect(raw).not.toContain(dir);
-    const snapshot = JSON.parse(raw) as ExperimentSnapshot;
+    const snapshot = fromSnapshot(JSON.parse(raw) as ExperimentSnapshot);
     // User strings travel as data, unchanged; the page shows them as text.
     expect(snapshot.experiment.task).toBe(`task ${EVIL}`);
     expect(snapshot.members[0]?.hparams.opt).toBe(EVIL);
@@ -134,12 +140,15 @@ describe('dashboard server (real SQLite file, real HTTP)', () => {
     });
     const next = await nextEvent(stream);
     expect(next.event).toBe('update');
-    const update = JSON.parse(next.data) as ExperimentUpdate;
+    const update = fromUpdate(JSON.parse(next.data) as ExperimentUpdate, 'private');
     expect(update.results.map((r) => [r.memberId, r.step, r.score])).toEqual([[0, 5, 0.5]]);
     expect(update.members.map((m) => [m.id, m.step, m.leaseOwner])).toEqual([[0, 5, 'w']]);
 
     await writer.failMember({ ...lease }, `cannot read ${dir}/data/train.csv`);
-    const failed = JSON.parse((await nextEvent(stream)).data) as ExperimentUpdate;
+    const failed = fromUpdate(
+      JSON.parse((await nextEvent(stream)).data) as ExperimentUpdate,
+      'private',
+    );
     expect(failed.results).toEqual([]);
     expect(failed.members[0]?.failureReason).toBe('cannot read …/train.csv');
   });

@@ -6,9 +6,9 @@ import {
   publicMember,
   publicResult,
   type BaselineData,
+  type ExperimentChanges,
+  type ExperimentData,
   type ExperimentListRow,
-  type ExperimentSnapshot,
-  type ExperimentUpdate,
   configOf,
 } from './wire.js';
 
@@ -80,7 +80,7 @@ export class DashboardData {
     id: string,
     now: number,
     compare?: readonly ExperimentRecord[],
-  ): Promise<{ snapshot: ExperimentSnapshot; feed: ExperimentFeed }> {
+  ): Promise<{ snapshot: ExperimentData; feed: ExperimentFeed }> {
     const experiment = await this.experiment(id);
     const feed = new ExperimentFeed(this.store, id);
     const [members, results, lineage, baselines] = await Promise.all([
@@ -152,7 +152,7 @@ export class ExperimentFeed {
   }
 
   /** The changes since the last call, or null when nothing changed. */
-  async poll(now: number): Promise<ExperimentUpdate | null> {
+  async poll(now: number): Promise<ExperimentChanges | null> {
     const id = this.experimentId;
     const [experiment, members, results, lineage] = await Promise.all([
       this.store.getExperiment(id),

@@ -24,9 +24,9 @@ describe('renderReportPage (pbt report)', () => {
       html,
     )?.[1];
     const parsed = JSON.parse(data ?? '') as {
-      snapshot: { results: unknown[]; baselines: { label: string }[] };
+      snapshot: { results: { member: unknown[] }; baselines: { label: string }[] };
     };
-    expect(parsed.snapshot.results).toHaveLength(30);
+    expect(parsed.snapshot.results.member).toHaveLength(30);
     // The same group's experiments come along as baselines.
     expect(parsed.snapshot.baselines.map((b) => b.label)).toEqual(['random (rnd)']);
   });

@@ -1,6 +1,7 @@
 import type { ExperimentRecord, Store } from '../store/store.js';
 import { DashboardData } from './data-source.js';
 import { clientBundle, renderPage } from './page.js';
+import { toSnapshot } from './wire.js';
 
 /**
  * The static report: the dashboard's page with one experiment's data inlined, so the report
@@ -17,7 +18,7 @@ export async function renderReportPage(
   const name = typeof config.name === 'string' ? config.name : snapshot.experiment.id;
   return renderPage(
     await clientBundle(),
-    { kind: 'report', snapshot, generatedAt: now },
+    { kind: 'report', snapshot: toSnapshot(snapshot), generatedAt: now },
     `${name} — ${snapshot.experiment.task} — pbt report`,
   );
 }

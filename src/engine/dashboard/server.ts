@@ -3,8 +3,13 @@ import type { ServerResponse } from 'node:http';
 import { PbtError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { DashboardData } from './data-source.js';
+import { ExperimentHub } from './experiment-hub.js';
 import { clientBundle, renderPage } from './page.js';
-import { redactPaths } from './wire.js';
+import { pollLoop } from './poll-loop.js';
+import { errorJson, redactPaths } from './wire.js';
+
+/** How long an experiment nobody watches keeps its records and cached snapshot (ms). */
+const HUB_IDLE_MS = 5 * 60_000;
 
 export interface DashboardOptions {
   /** A store opened read-only (openStore(url, { readOnly: true })). */
@@ -32,6 +37,26 @@ export async function dashboardApp(options: DashboardOptions): Promise<FastifyIn
   const page = renderPage(bundle, { kind: 'live' }, 'pbt dashboard');
   const app = Fastify({ logger: false });
   const streams = new Set<() => void>();
+  // One hub per experiment shown, shared by all its pages (see ExperimentHub).
+  const hubs = new Map<string, Promise<ExperimentHub>>();
+  const hubOf = (id: string): Promise<ExperimentHub> => {
+    let hub = hubs.get(id);
+    if (hub === undefined) {
+      hub = data.open(id, now()).then(
+        ({ snapshot, feed }) =>
+          new ExperimentHub(snapshot, feed, {
+            pollMs,
+            now,
+            idleMs: HUB_IDLE_MS,
+            onIdle: () => hubs.delete(id),
+          }),
+      );
+      hubs.set(id, hub);
+      // A failed open (unknown id, store error) is not kept: the next page tries again.
+      hub.catch(() => hubs.delete(id));
+    }
+    return hub;
+  };
 
   // Errors reach the page without the server's paths (a SQLite error can name its file).
   app.setErrorHandler((err: unknown, _req, reply) => {
@@ -56,42 +81,45 @@ export async function dashboardApp(options: DashboardOptions): Promise<FastifyIn
       if (json !== last) send(res, 'list', json);
       last = json;
     };
-    streams.add(
-      loop(
-        req.raw,
-        tick,
-        pollMs * 2,
-        (err) => send(res, 'failure', errorJson(err)),
-        () => res.end(),
-      ),
-    );
+    const stopPolling = pollLoop(tick, pollMs * 2, (err) => send(res, 'failure', errorJson(err)));
+    untilClosed(req.raw, res, stopPolling);
   });
 
-  /** One experiment: a `snapshot` event, then an `update` with only what changed. */
+  /**
+   * One experiment: a `snapshot` event, then an `update` with only what changed. A page that
+   * reconnects (Last-Event-ID) gets only the updates it missed when they are still held.
+   */
   app.get<{ Params: { id: string } }>('/api/experiments/:id/stream', async (req, reply) => {
-    const opened = await data.open(req.params.id, now());
+    const hub = await hubOf(req.params.id);
     reply.hijack();
     const res = openEventStream(reply.raw);
-    send(res, 'snapshot', JSON.stringify(opened.snapshot));
-    const tick = async (): Promise<void> => {
-      const update = await opened.feed.poll(now());
-      if (update !== null) send(res, 'update', JSON.stringify(update));
-    };
-    streams.add(
-      loop(
-        req.raw,
-        tick,
-        pollMs,
-        (err) => send(res, 'failure', errorJson(err)),
-        () => res.end(),
-      ),
+    const lastEventId = req.headers['last-event-id'];
+    const unsubscribe = hub.subscribe(
+      { send: (event, json, id) => send(res, event, json, id) },
+      typeof lastEventId === 'string' ? lastEventId : undefined,
     );
+    untilClosed(req.raw, res, unsubscribe);
   });
+
+  /** Ends a stream's work when its page goes away or the server closes. */
+  function untilClosed(req: NodeJS.EventEmitter, res: ServerResponse, stop: () => void): void {
+    let stopped = false;
+    const end = (): void => {
+      if (stopped) return;
+      stopped = true;
+      streams.delete(end);
+      stop();
+      res.end();
+    };
+    streams.add(end);
+    req.on('close', end);
+  }
 
   // End the event streams before the server closes: it waits for open connections, and an open
   // page would otherwise keep Ctrl-C waiting forever.
   app.addHook('preClose', (done) => {
-    for (const stop of streams) stop();
+    for (const stop of [...streams]) stop();
+    for (const hub of hubs.values()) void hub.then((h) => h.close()).catch(() => undefined);
     done();
   });
   return app;
@@ -118,41 +146,7 @@ function openEventStream(res: ServerResponse): ServerResponse {
   return res;
 }
 
-function send(res: ServerResponse, event: string, json: string): void {
-  if (!res.writableEnded) res.write(`event: ${event}\ndata: ${json}\n\n`);
-}
-
-function errorJson(err: unknown): string {
-  return JSON.stringify({ error: redactPaths(err instanceof Error ? err.message : String(err)) });
-}
-
-/**
- * Runs `tick` every `ms` until the client goes away; one tick at a time, so a slow store read
- * never piles up requests. Returns a stop function.
- */
-function loop(
-  req: NodeJS.EventEmitter,
-  tick: () => Promise<void>,
-  ms: number,
-  onError: (err: unknown) => void,
-  onStop: () => void,
-): () => void {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    clearTimeout(timer);
-    onStop();
-  };
-  const run = (): void => {
-    tick()
-      .catch(onError)
-      .finally(() => {
-        if (!stopped) timer = setTimeout(run, ms);
-      });
-  };
-  req.on('close', stop);
-  run();
-  return stop;
+function send(res: ServerResponse, event: string, json: string, id?: string): void {
+  if (!res.writableEnded)
+    res.write(`event: ${event}\n${id !== undefined ? `id: ${id}\n` : ''}data: ${json}\n\n`);
 }

@@ -1,7 +1,7 @@
 import { buildLineageGraph, type LineageGraph } from '../core/lineage-tree.js';
 import { bestMember, groupResults, isFailed, scheduleOf, type Schedule } from '../core/schedule.js';
 import type { ParamSpec, SearchSpace } from '../core/space-types.js';
-import type { HparamValue, MemberId } from '../core/types.js';
+import type { HparamValue, Hparams, MemberId } from '../core/types.js';
 import type { ExperimentRecord, LineageEvent, MemberRecord, ResultRecord } from '../store/store.js';
 
 /**
@@ -136,11 +136,14 @@ export function buildReportModel(input: ReportInput): ReportModel {
   // (reduce, not Math.min(...times): spreading 100,000+ arguments overflows the stack)
   const firstResultAt = times.length > 0 ? times.reduce((a, b) => Math.min(a, b)) : null;
   const lastResultAt = times.length > 0 ? times.reduce((a, b) => Math.max(a, b)) : null;
-  const hparamNames = [...new Set(results.flatMap((r) => Object.keys(r.hparams)))].sort();
+  // A member's results share one hyperparameter object between exploits when they come from
+  // the dashboard's wire (100,000 results, ~7,000 objects): look at each distinct object once.
+  const hparamSets = [...new Set(results.map((r) => r.hparams))];
+  const hparamNames = [...new Set(hparamSets.flatMap((h) => Object.keys(h)))].sort();
   const constants: Record<string, HparamValue> = {};
   const varying: string[] = [];
   for (const name of hparamNames) {
-    const values = new Set(results.map((r) => r.hparams[name]));
+    const values = new Set(hparamSets.map((h) => h[name]));
     const only = [...values][0];
     if (values.size === 1 && only !== undefined) constants[name] = only;
     else varying.push(name);
@@ -184,7 +187,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
     points: rows.filter((r) => !isFailed(r)).map((r) => [r.step, r.score ?? 0] as const),
   }));
 
-  const hparams: HparamView[] = varying.map((param) => hparamView(param, space[param], byMember));
+  const hparams: HparamView[] = varying.map((param) =>
+    hparamView(param, space[param], byMember, hparamSets),
+  );
 
   let scheduleView: ScheduleView | null = null;
   if (best !== null) {
@@ -302,8 +307,10 @@ function hparamView(
   param: string,
   spec: ParamSpec | undefined,
   byMember: ReadonlyMap<MemberId, readonly ResultRecord[]>,
+  hparamSets: readonly Hparams[],
 ): HparamView {
-  const all = [...byMember.values()].flatMap((rows) => rows.map((r) => r.hparams[param]));
+  // Every value the parameter takes (from the distinct sets: the same values, fewer to scan).
+  const all = hparamSets.map((h) => h[param]);
   const numeric = all.every((v) => v === undefined || typeof v === 'number');
   let categories: string[] | null = null;
   if (!numeric) {

@@ -40,15 +40,22 @@ export function toCurves(series: readonly SeriesData[]): Curve[] {
   }));
 }
 
-/**
- * A uPlot line chart of many curves with their own x values (joined on the union of x). For
- * a step function the last value at an x wins: it is the value held from there on.
- */
-export function lineChart(
-  target: HTMLElement,
+/** A drawn chart, kept to append to it when results arrive instead of drawing it again. */
+export interface LiveChart {
+  readonly chart: uPlot;
+  /** The curves' labels in order: new data fits the chart only with the same series. */
+  readonly key: string;
+  /** Read by the draw hook, so an update can move them. */
+  markers: readonly Marker[];
+}
+
+const curvesKey = (curves: readonly Curve[]): string => curves.map((c) => c.label).join('\u0000');
+
+/** The curves joined on the union of their x values, as uPlot takes them; and the point count. */
+function alignedData(
   curves: readonly Curve[],
-  opts: ChartOptions,
-): uPlot {
+  opts: Pick<ChartOptions, 'log'>,
+): { data: uPlot.AlignedData; points: number } {
   const tables: uPlot.AlignedData[] = curves.map((c) => {
     const byX = new Map<number, number>();
     for (const [x, y] of c.points) {
@@ -57,7 +64,39 @@ export function lineChart(
     const xs = [...byX.keys()].sort((a, b) => a - b);
     return [xs, xs.map((x) => byX.get(x) ?? null)];
   });
-  const data: uPlot.AlignedData = tables.length > 0 ? uPlot.join(tables) : [[]];
+  let points = 0;
+  for (const t of tables) points += t[0].length;
+  return { data: tables.length > 0 ? uPlot.join(tables) : [[]], points };
+}
+
+/**
+ * New points for a drawn chart (uPlot setData: no new canvas, no new DOM). False when the
+ * curves are not the same series (a member appeared): the caller draws the chart again.
+ */
+export function updateLineChart(
+  live: LiveChart,
+  target: HTMLElement,
+  curves: readonly Curve[],
+  opts: Pick<ChartOptions, 'log' | 'markers'>,
+): boolean {
+  if (curvesKey(curves) !== live.key) return false;
+  const { data, points } = alignedData(curves, opts);
+  live.markers = opts.markers ?? [];
+  live.chart.setData(data);
+  target.dataset.points = String(points);
+  return true;
+}
+
+/**
+ * A uPlot line chart of many curves with their own x values (joined on the union of x). For
+ * a step function the last value at an x wins: it is the value held from there on.
+ */
+export function lineChart(
+  target: HTMLElement,
+  curves: readonly Curve[],
+  opts: ChartOptions,
+): LiveChart {
+  const { data, points } = alignedData(curves, opts);
   const selected = opts.selected ?? null;
   const many = curves.length > 24;
   const stepped = opts.stepped === true ? uPlot.paths.stepped?.({ align: 1 }) : undefined;
@@ -78,8 +117,7 @@ export function lineChart(
       };
     }),
   ];
-  // The selected member is drawn last, on top of the others.
-  const markers = opts.markers ?? [];
+  const holder: { markers: readonly Marker[] } = { markers: opts.markers ?? [] };
   const cats = opts.categories ?? null;
   const chart = new uPlot(
     {
@@ -117,6 +155,7 @@ export function lineChart(
       hooks: {
         draw: [
           (u) => {
+            const markers = holder.markers;
             if (markers.length === 0) return;
             const ctx = u.ctx;
             ctx.save();
@@ -144,9 +183,16 @@ export function lineChart(
     data,
     target,
   );
-  let points = 0;
-  for (const t of tables) points += t[0].length;
   target.dataset.points = String(points);
   target.dataset.series = String(curves.length);
-  return chart;
+  return {
+    chart,
+    key: curvesKey(curves),
+    get markers() {
+      return holder.markers;
+    },
+    set markers(m) {
+      holder.markers = m;
+    },
+  };
 }

@@ -2,8 +2,14 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { scheduleOf, type Schedule } from '../../core/schedule.js';
 import type { ReportModel } from '../../report/report-model.js';
-import type { ExperimentListRow, ExperimentSnapshot, ExperimentUpdate } from '../wire.js';
-import { lineChart, toCurves, type Marker } from './charts.js';
+import {
+  fromSnapshot,
+  fromUpdate,
+  type ExperimentListRow,
+  type ExperimentSnapshot,
+  type ExperimentUpdate,
+} from '../wire.js';
+import { lineChart, toCurves, updateLineChart, type LiveChart, type Marker } from './charts.js';
 import { clear, formatNum, formatTime, formatValue, h } from './dom.js';
 import { ExperimentState } from './state.js';
 import { exploitTip, lineageTree } from './tree.js';
@@ -156,13 +162,21 @@ function showExperimentLive(id: string): void {
   closeStream = () => source.close();
   let view: ExperimentView | null = null;
   source.addEventListener('snapshot', (ev) => {
+    const t0 = performance.now();
     const snapshot = JSON.parse((ev as MessageEvent<string>).data) as ExperimentSnapshot;
-    view = new ExperimentView(new ExperimentState(snapshot), true);
+    const t1 = performance.now();
+    const data = fromSnapshot(snapshot);
+    // A second snapshot (after a reconnect the server could not resume) replaces the view.
+    view = new ExperimentView(new ExperimentState(data), true);
     view.render();
+    // Read by bench/dashboard.ts: parsing the event's JSON, and turning columns into records.
+    app.dataset.parseMs = (t1 - t0).toFixed(1);
+    app.dataset.decodeMs = (performance.now() - t1 - Number(app.dataset.renderMs)).toFixed(1);
   });
   source.addEventListener('update', (ev) => {
     if (view === null) return;
-    view.state.apply(JSON.parse((ev as MessageEvent<string>).data) as ExperimentUpdate);
+    const update = JSON.parse((ev as MessageEvent<string>).data) as ExperimentUpdate;
+    view.state.apply(fromUpdate(update, view.state.experiment.id));
     view.scheduleRender();
   });
   source.addEventListener('failure', (ev) => {
@@ -186,11 +200,35 @@ function showExperimentLive(id: string): void {
   };
 }
 
+/** The page's sections, kept so an update replaces only what changed. */
+interface Parts {
+  header: HTMLElement;
+  cards: HTMLElement;
+  scores: HTMLElement;
+  lineage: HTMLElement;
+  hparams: HTMLElement;
+  schedule: HTMLElement;
+  population: HTMLElement;
+  comparison: HTMLElement;
+}
+
+/** Puts `next` where `prev` is and returns it. */
+function swap(prev: HTMLElement, next: HTMLElement): HTMLElement {
+  prev.replaceWith(next);
+  return next;
+}
+
 class ExperimentView {
   selected: number | null = null;
   private pending = false;
   private lastRender = 0;
   private readonly liveLine = h('span', { class: 'live' });
+  private parts: Parts | null = null;
+  private scoreChart: { div: HTMLElement; live: LiveChart } | null = null;
+  private readonly hparamCharts = new Map<string, { div: HTMLElement; live: LiveChart }>();
+  private selectedPanel: HTMLElement | null = null;
+  /** The state's lineageVersion the tree was drawn from. */
+  private drawnLineage = -1;
 
   constructor(
     readonly state: ExperimentState,
@@ -208,7 +246,7 @@ class ExperimentView {
     const wait = Math.max(0, 1000 - (performance.now() - this.lastRender));
     setTimeout(() => {
       this.pending = false;
-      this.render();
+      this.refresh();
     }, wait);
   }
 
@@ -233,24 +271,113 @@ class ExperimentView {
     const scrollY = window.scrollY;
     hideTip();
     clear(app);
-    // The inner width of a section (page padding 2×24, section padding and border 2×21).
-    const width = Math.min(1220, document.documentElement.clientWidth) - 48 - 42;
+    const width = this.width();
     if (this.live) this.setStatus(`live · updated ${new Date().toLocaleTimeString()}`);
+    const parts: Parts = {
+      header: this.header(model),
+      cards: this.cards(model),
+      scores: timed('scores', () => this.scores(model, width)),
+      lineage: timed('lineage', () => this.lineageSection(model, width)),
+      hparams: timed('hparams', () => this.hparams(model, width)),
+      schedule: timed('schedule', () => this.bestSchedule(model, width)),
+      population: timed('population', () => this.population()),
+      comparison: timed('comparison', () => this.comparison(model, width)),
+    };
+    this.parts = parts;
     app.append(
-      this.header(model),
-      this.cards(model),
-      timed('scores', () => this.scores(model, width)),
-      timed('lineage', () => this.lineageSection(model, width)),
-      timed('hparams', () => this.hparams(model, width)),
-      timed('schedule', () => this.bestSchedule(model, width)),
-      timed('population', () => this.population()),
-      timed('comparison', () => this.comparison(model, width)),
+      parts.header,
+      parts.cards,
+      parts.scores,
+      parts.lineage,
+      parts.hparams,
+      parts.schedule,
+      parts.population,
+      parts.comparison,
     );
     app.dataset.timings = JSON.stringify(timings);
     window.scrollTo(0, scrollY);
     // How long the model and the drawing took (read by bench/dashboard.ts).
     app.dataset.renderMs = (performance.now() - this.lastRender).toFixed(1);
     app.dataset.results = String(this.state.results.length);
+  }
+
+  /**
+   * After an update: the charts get the new points (setData), the lineage tree is drawn
+   * again only when an exploit arrived, the small sections are rebuilt.
+   */
+  refresh(): void {
+    const parts = this.parts;
+    if (parts === null) {
+      this.render();
+      return;
+    }
+    this.lastRender = performance.now();
+    const timings: Record<string, number> = {};
+    let mark = performance.now();
+    const timed = (name: string, f: () => void): void => {
+      f();
+      const t = performance.now();
+      timings[name] = Math.round(t - mark);
+      mark = t;
+    };
+    const m = this.state.model();
+    timed('model', () => undefined);
+    const width = this.width();
+    if (this.live) this.setStatus(`live · updated ${new Date().toLocaleTimeString()}`);
+    parts.header = swap(parts.header, this.header(m));
+    parts.cards = swap(parts.cards, this.cards(m));
+    timed('scores', () => {
+      const c = this.scoreChart;
+      const markers = this.scoreMarkers();
+      if (c === null || !updateLineChart(c.live, c.div, toCurves(m.scores), { markers }))
+        parts.scores = swap(parts.scores, this.scores(m, width));
+    });
+    timed('lineage', () => {
+      if (this.drawnLineage !== this.state.lineageVersion) {
+        hideTip();
+        parts.lineage = swap(parts.lineage, this.lineageSection(m, width));
+      } else if (this.selectedPanel !== null) {
+        clear(this.selectedPanel);
+        this.fillSelected(this.selectedPanel, m);
+      }
+    });
+    timed('hparams', () => {
+      const names = m.hparams.map((hp) => hp.name);
+      const same =
+        names.length === this.hparamCharts.size &&
+        m.hparams.every((hp) => {
+          const c = this.hparamCharts.get(hp.name);
+          return c !== undefined && updateLineChart(c.live, c.div, toCurves(hp.series), hp);
+        });
+      if (!same) parts.hparams = swap(parts.hparams, this.hparams(m, width));
+    });
+    timed('schedule', () => (parts.schedule = swap(parts.schedule, this.bestSchedule(m, width))));
+    timed('population', () => (parts.population = swap(parts.population, this.population())));
+    timed(
+      'comparison',
+      () => (parts.comparison = swap(parts.comparison, this.comparison(m, width))),
+    );
+    app.dataset.timings = JSON.stringify(timings);
+    app.dataset.renderMs = (performance.now() - this.lastRender).toFixed(1);
+    app.dataset.results = String(this.state.results.length);
+  }
+
+  /** The inner width of a section (page padding 2×24, section padding and border 2×21). */
+  private width(): number {
+    return Math.min(1220, document.documentElement.clientWidth) - 48 - 42;
+  }
+
+  /** Each exploit jump sits where the member resumed: its step, at the donor's score it copied. */
+  private scoreMarkers(): Marker[] {
+    const scoreAt = new Map<string, number>();
+    for (const r of this.state.results)
+      if (r.score !== null) scoreAt.set(`${r.memberId}:${r.step}`, r.score);
+    const markers: Marker[] = [];
+    for (const e of this.state.lineage) {
+      const y = scoreAt.get(`${e.donor}:${e.donorStep}`);
+      if (y !== undefined) markers.push({ x: e.step, y });
+    }
+    return markers;
   }
 
   private header(model: ReportModel): HTMLElement {
@@ -316,15 +443,7 @@ class ExperimentView {
 
   private scores(model: ReportModel, width: number): HTMLElement {
     const div = h('div', { class: 'chart', id: 'score-chart' });
-    // Each exploit jump sits where the member resumed: its step, at the donor's score it copied.
-    const scoreAt = new Map<string, number>();
-    for (const r of this.state.results)
-      if (r.score !== null) scoreAt.set(`${r.memberId}:${r.step}`, r.score);
-    const markers: Marker[] = [];
-    for (const e of this.state.lineage) {
-      const y = scoreAt.get(`${e.donor}:${e.donorStep}`);
-      if (y !== undefined) markers.push({ x: e.step, y });
-    }
+    const markers = this.scoreMarkers();
     const section = h(
       'section',
       { id: 'scores' },
@@ -336,7 +455,7 @@ class ExperimentView {
       ),
       div,
     );
-    lineChart(div, toCurves(model.scores), {
+    const live = lineChart(div, toCurves(model.scores), {
       title: '',
       xLabel: 'step',
       yLabel: 'score',
@@ -345,6 +464,7 @@ class ExperimentView {
       width,
       height: 320,
     });
+    this.scoreChart = { div, live };
     return section;
   }
 
@@ -352,6 +472,8 @@ class ExperimentView {
     const treeWidth = Math.max(360, Math.round(width * 0.62));
     const panel = h('div', { class: 'side', id: 'selected-member' });
     this.fillSelected(panel, model);
+    this.selectedPanel = panel;
+    this.drawnLineage = this.state.lineageVersion;
     const svg = lineageTree(model.lineage, this.selected, treeWidth, {
       onSelect: (m) => this.select(m),
       showTip,
@@ -436,10 +558,11 @@ class ExperimentView {
     const grid = h('div', { class: 'small-multiples' });
     section.append(grid);
     const w = model.hparams.length > 1 ? Math.floor((width - 24) / 2) : width;
+    this.hparamCharts.clear();
     for (const hp of model.hparams) {
       const div = h('div', { class: 'chart', 'data-param': hp.name });
       grid.append(div);
-      lineChart(div, toCurves(hp.series), {
+      const live = lineChart(div, toCurves(hp.series), {
         title: hp.name,
         xLabel: 'step',
         log: hp.log,
@@ -449,13 +572,14 @@ class ExperimentView {
         width: w,
         height: 220,
       });
+      this.hparamCharts.set(hp.name, { div, live });
     }
     return section;
   }
 
-  private bestSchedule(model: ReportModel, width: number): HTMLElement | string {
+  private bestSchedule(model: ReportModel, width: number): HTMLElement {
     const sv = model.schedule;
-    if (sv === null) return '';
+    if (sv === null) return h('div', { hidden: '' });
     const section = h(
       'section',
       { id: 'schedule' },
@@ -543,9 +667,9 @@ class ExperimentView {
     );
   }
 
-  private comparison(model: ReportModel, width: number): HTMLElement | string {
+  private comparison(model: ReportModel, width: number): HTMLElement {
     const c = model.comparison;
-    if (c === null) return '';
+    if (c === null) return h('div', { hidden: '' });
     const div = h('div', { class: 'chart' });
     const section = h(
       'section',
@@ -648,7 +772,7 @@ if (inline !== null) {
     generatedAt: number;
   };
   reportTime = data.generatedAt;
-  new ExperimentView(new ExperimentState(data.snapshot), false).render();
+  new ExperimentView(new ExperimentState(fromSnapshot(data.snapshot)), false).render();
 } else {
   window.addEventListener('hashchange', route);
   route();
