@@ -121,14 +121,6 @@ export const END_LEASE: Statement = {
     SELECT count(*)::int AS n FROM updated`,
 };
 
-/** The population a decision reads: every member, in id order (one statement, one snapshot). */
-export const POPULATION: Statement = {
-  name: 'pbt_read_population_v1',
-  sql: `SELECT experiment_id, id, hparams, step, score, last_failed, checkpoint, status,
-      decision_due, consecutive_failures, failure_reason, lease_owner, lease_expires_at, token
-    FROM members WHERE experiment_id = $1 ORDER BY id`,
-};
-
 /**
  * Apply a decision made on a population read just before (without locks). For an exploit, the
  * donor row must still be exactly as `decide` saw it (step, score, checkpoint, hparams) and is

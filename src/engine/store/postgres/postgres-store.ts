@@ -39,15 +39,8 @@ import type {
 } from '../store.js';
 import { parsePostgresUrl, type PostgresTarget } from './connection.js';
 import { PostgresDatabase, type PostgresDatabaseOptions, type Queryable } from './database.js';
-import {
-  CLAIM,
-  DECIDE,
-  END_LEASE,
-  EXPERIMENT,
-  HEARTBEAT,
-  POPULATION,
-  RECORD,
-} from './lease-statements.js';
+import { CLAIM, DECIDE, END_LEASE, EXPERIMENT, HEARTBEAT, RECORD } from './lease-statements.js';
+import { PopulationCache } from './population-cache.js';
 
 export type PostgresStoreOptions = PostgresDatabaseOptions;
 
@@ -111,6 +104,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  */
 export class PostgresStore implements Store {
   private lastPrune = 0;
+  /** What this process last read of each population: decisions read only what changed. */
+  private readonly population = new PopulationCache();
 
   private constructor(private readonly db: PostgresDatabase) {}
 
@@ -308,11 +303,7 @@ export class PostgresStore implements Store {
   ): Promise<AppliedDecision> {
     return this.fencedWrite(lease, async (db, writeId) => {
       for (let round = 1; ; round++) {
-        const rows = await db.query<MemberRow>(
-          POPULATION.sql,
-          [lease.experimentId],
-          POPULATION.name,
-        );
+        const rows = await this.population.read(db, lease.experimentId);
         const members = rows.map(memberFromRow);
         const self = members.find((m) => m.id === lease.memberId);
         assertLeaseHeld(self, lease);
