@@ -154,10 +154,11 @@ async function child(url: string, experimentId: string, workerId: string): Promi
       hparams: member.hparams,
       checkpoint: `ck-${member.id}-${step}-${workerId}`,
       done: false,
+      // Given back in the same write, as the worker does.
+      release: true,
       now: Date.now(),
       trainSeconds: 0,
     });
-    await store.release(lease);
     if (measuring) {
       report.cycles += 1;
       report.cycleMs.push(performance.now() - t0);

@@ -64,7 +64,8 @@ export interface Store {
   /**
    * Record the evaluation at a ready point: appends a result row, sets the member's step,
    * score (unless failed), checkpoint, and `decisionDue`. When `done` the member's status becomes
-   * 'done' and its lease is released. Throws LeaseLostError if the token is stale.
+   * 'done' and its lease is released; otherwise, with `result.release`, the lease is given
+   * back as by `release`, in the same write. Throws LeaseLostError if the token is stale.
    */
   recordResult(lease: Lease, result: ReadyResult): Promise<void>;
 
@@ -182,6 +183,11 @@ export interface ReadyResult {
   readonly checkpoint: string | null;
   /** Budget spent: the member is finished. */
   readonly done: boolean;
+  /**
+   * Also give the lease back (status 'pending'), atomically with the result: what `release`
+   * right after would do, in one write. Ignored when `done` (a finished member has no lease).
+   */
+  readonly release?: boolean;
   readonly now: number;
   /** Seconds spent in train + evaluate for this segment (for overhead accounting). */
   readonly trainSeconds: number;

@@ -374,6 +374,10 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         const writes: [string, () => Promise<unknown>][] = [
           ['heartbeat', () => one.heartbeat(stale, 1000, T0 + 1001)],
           ['recordResult', () => one.recordResult(stale, success(2, 0.9, 'ck-a-2'))],
+          [
+            'recordResult with release',
+            () => one.recordResult(stale, success(2, 0.9, 'ck-a-2', { release: true })),
+          ],
           ['applyDecision', () => one.applyDecision(stale, T0 + 1001, continueDecision)],
           ['release', () => one.release(stale)],
           ['failMember', () => one.failMember(stale, 'stale worker')],
@@ -525,6 +529,49 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
           checkpoint: 'ck-4',
           consecutiveFailures: 0,
         });
+      });
+
+      it('records a result and gives the lease back in the same write with release', async () => {
+        const store = await open();
+        await create(store, 'exp', 2);
+        const lease = await claimOrThrow(store, claimOpts('w', T0));
+        await store.recordResult(lease, success(1, 0.6, 'ck-1', { release: true }));
+        expect(await member(store, 0)).toMatchObject({
+          step: 1,
+          score: 0.6,
+          checkpoint: 'ck-1',
+          decisionDue: true,
+          status: 'pending',
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          token: 1,
+        });
+        expect(await store.listResults('exp')).toHaveLength(1);
+        // The lease is gone, as after release: no further write goes through.
+        await expect(store.release(lease)).rejects.toBeInstanceOf(LeaseLostError);
+        await expect(
+          store.recordResult(lease, success(2, 0.7, 'ck-2', { release: true })),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect(await store.listResults('exp')).toHaveLength(1);
+
+        // A failed ready point released the same way keeps score and checkpoint, counts failures.
+        const again = await claimOrThrow(store, claimOpts('w', T0 + 1, { preferMember: 0 }));
+        expect(again.memberId).toBe(1);
+        const first = await claimOrThrow(store, claimOpts('v', T0 + 1));
+        expect(first).toMatchObject({ memberId: 0, token: 2 });
+        await store.recordResult(first, { ...failure(2, 'task threw'), release: true });
+        expect(await member(store, 0)).toMatchObject({
+          step: 2,
+          score: 0.6,
+          lastFailed: true,
+          checkpoint: 'ck-1',
+          consecutiveFailures: 1,
+          status: 'pending',
+          leaseOwner: null,
+        });
+        // A done result ends the lease as 'done', release or not.
+        await store.recordResult(again, success(5, 0.9, 'ck-1-5', { done: true, release: true }));
+        expect(await member(store, 1)).toMatchObject({ status: 'done', leaseOwner: null });
       });
 
       it('lists the most recently recorded results, oldest first, up to a limit', async () => {

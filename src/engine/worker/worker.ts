@@ -232,7 +232,7 @@ async function claim(
   return { kind: 'wait' };
 }
 
-/** One ready point of a leased member: decide → restore → train → evaluate → checkpoint → record → release. */
+/** One ready point of a leased member: decide → restore → train → evaluate → checkpoint → record (+ release). */
 async function readyPoint(
   env: WorkerEnv,
   lease: Lease,
@@ -270,7 +270,6 @@ async function readyPoint(
   }
   try {
     await record(env, lease, member, evaluated, written);
-    await release(env, lease, member, evaluated);
   } catch (err) {
     await dispose(env, written?.cache.state);
     throw err;
@@ -550,7 +549,11 @@ async function checkpoint(
   return { written: { cache: { memberId: member.id, checkpoint: key, state }, bytes }, segment };
 }
 
-/** Record stage: append the result and move the member on. */
+/**
+ * Record and release stage: append the result and move the member on, giving it back in the
+ * same store write (one round trip fewer per ready point), or, after too many consecutive
+ * failures, fail it for good. A finished member's lease ends with its last result.
+ */
 async function record(
   env: WorkerEnv,
   lease: Lease,
@@ -558,41 +561,35 @@ async function record(
   segment: Segment,
   written: Written | null,
 ): Promise<void> {
-  await env.store.recordResult(lease, {
+  const { config, store } = env;
+  const failsForGood =
+    segment.metrics === null && member.consecutiveFailures + 1 >= config.maxFailures;
+  await store.recordResult(lease, {
     step: segment.reached,
     metrics: segment.metrics,
     ...(segment.error !== undefined ? { error: segment.error } : {}),
     hparams: hparamsFor(env, member),
     checkpoint: written?.cache.checkpoint ?? null,
     done: finished(env, segment),
+    release: !failsForGood,
     now: env.clock(),
     trainSeconds: segment.trainSeconds,
   });
   // A collector that read the references before this record and found the (deduplicated,
   // older) file unreferenced may have deleted it: now that it is referenced, no collector will
-  // again, so one check here makes sure the reference points at a file.
+  // again, so one check here makes sure the reference points at a file. (A worker that claims
+  // the member in between finds no file and records a failed ready point, which is recovered
+  // like any other; this needs a collection between the put and the record of an identical
+  // state older than the collector's grace period.)
   if (written !== null && !(await env.checkpoints.has(written.cache.checkpoint))) {
     env.log(`member ${member.id}: checkpoint collected before it was recorded; writing it again`);
     await env.checkpoints.put(written.bytes);
   }
-}
-
-/** Release stage: give the member back, or fail it for good after too many failures. */
-async function release(
-  env: WorkerEnv,
-  lease: Lease,
-  member: MemberRecord,
-  segment: Segment,
-): Promise<void> {
-  const { config, store } = env;
-  if (segment.metrics === null && member.consecutiveFailures + 1 >= config.maxFailures) {
+  if (failsForGood) {
     await store.failMember(
       lease,
       `${config.maxFailures} consecutive failed ready points; last: ${segment.error ?? ''}`,
     );
-  } else if (!finished(env, segment)) {
-    // A finished member's lease already ended with its last result.
-    await store.release(lease);
   }
 }
 

@@ -100,6 +100,8 @@ export interface PoolSettings {
   readonly idleInTransactionTimeoutMs: number;
   /** Sessions whose transactions are all read-only (default_transaction_read_only). */
   readonly readOnly?: boolean;
+  /** false: commits do not wait for the WAL flush (see Durability in database.ts). */
+  readonly synchronousCommit?: boolean;
 }
 
 export function createPool(target: PostgresTarget, settings: PoolSettings): pg.Pool {
@@ -110,6 +112,7 @@ export function createPool(target: PostgresTarget, settings: PoolSettings): pg.P
       ? []
       : [`-c statement_timeout=${settings.statementTimeoutMs}`]),
     ...(settings.readOnly === true ? ['-c default_transaction_read_only=on'] : []),
+    ...(settings.synchronousCommit === false ? ['-c synchronous_commit=off'] : []),
   ];
   const pool = new pg.Pool({
     connectionString: target.connectionString,

@@ -5,11 +5,28 @@ import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 
 /** What a transaction's work sees: one connection, rows out. */
 export interface Queryable {
+  /**
+   * `name` makes it a named prepared statement: parsed and planned once per connection, then
+   * only bound and executed (the hot path's statements; one name per SQL text).
+   */
   query<R extends object = Record<string, unknown>>(
     sql: string,
     params?: readonly unknown[],
+    name?: string,
   ): Promise<R[]>;
 }
+
+/**
+ * How durable a statement run outside a transaction must be when it returns:
+ * - 'durable': committed and flushed to the WAL on disk (the server's `synchronous_commit`).
+ * - 'relaxed': committed and visible to every session at once, but the server acknowledges it
+ *   before its WAL reaches the disk (`synchronous_commit = off`): a server crash within about
+ *   0.6 s may undo it. Only for writes that are safe to lose: a claim (a lost claim is a lease
+ *   nobody holds; its worker's next write fails the fence) and a heartbeat (a lost renewal only
+ *   shortens the lease). The WAL is flushed in order, so any durable commit after it makes it
+ *   durable too.
+ */
+export type Durability = 'durable' | 'relaxed';
 
 export interface PostgresDatabaseOptions {
   /** Connections per process (default 3: a worker makes one request at a time). */
@@ -46,6 +63,8 @@ export class PostgresDatabase {
   /** The URL without its password, for messages. */
   readonly where: string;
   private readonly pool: pg.Pool;
+  /** Sessions with `synchronous_commit = off`, for 'relaxed' statements only. */
+  private readonly relaxedPool: pg.Pool;
   private readonly retry: RetryPolicy;
   private readonly openRetry: RetryPolicy;
   private readonly onRetry: PostgresDatabaseOptions['onRetry'];
@@ -59,13 +78,15 @@ export class PostgresDatabase {
     this.openRetry = options.openRetry ?? DEFAULT_OPEN_RETRY;
     this.onRetry = options.onRetry;
     this.mustExist = options.mustExist ?? false;
-    this.pool = createPool(target, {
+    const settings = {
       max: options.poolSize ?? 3,
       statementTimeoutMs:
         options.statementTimeoutMs === undefined ? 60_000 : options.statementTimeoutMs,
       idleInTransactionTimeoutMs: 60_000,
       readOnly: options.readOnly === true,
-    });
+    };
+    this.pool = createPool(target, settings);
+    this.relaxedPool = createPool(target, { ...settings, max: 2, synchronousCommit: false });
   }
 
   /** Connects and migrates, once; a failed attempt is forgotten so the next call tries again. */
@@ -97,21 +118,53 @@ export class PostgresDatabase {
     });
   }
 
+  /**
+   * Runs `work` outside a transaction, retrying the whole of it on transient failures: each of
+   * its statements commits on its own, so each must be a complete, consistent change (the
+   * PostgreSQL store's lease writes are single statements that check the fence and write
+   * everything in one go). `attempt` is 0 on the first run, as in `transaction`.
+   */
+  async autocommit<T>(
+    work: (db: Queryable, attempt: number) => Promise<T>,
+    options: {
+      readonly durability?: Durability;
+      readonly alsoRetry?: (err: unknown) => boolean;
+    } = {},
+  ): Promise<T> {
+    await this.ensureSchema();
+    const pool = options.durability === 'relaxed' ? this.relaxedPool : this.pool;
+    const db: Queryable = {
+      query: async <R extends object>(
+        sql: string,
+        params: readonly unknown[] = [],
+        name?: string,
+      ) =>
+        (
+          await pool.query<R>(
+            name === undefined
+              ? { text: sql, values: params as unknown[] }
+              : { name, text: sql, values: params as unknown[] },
+          )
+        ).rows,
+    };
+    return withRetry((attempt) => work(db, attempt), this.retry, {
+      ...this.hooks(),
+      ...(options.alsoRetry ? { alsoRetry: options.alsoRetry } : {}),
+    });
+  }
+
   /** One statement on its own (autocommit), retried: reads and idempotent writes only. */
   async query<R extends object = Record<string, unknown>>(
     sql: string,
     params: readonly unknown[] = [],
+    name?: string,
   ): Promise<R[]> {
-    await this.ensureSchema();
-    return withRetry(
-      async () => (await this.pool.query<R>(sql, params as unknown[])).rows,
-      this.retry,
-      this.hooks(),
-    );
+    return this.autocommit((db) => db.query<R>(sql, params, name));
   }
 
   async close(): Promise<void> {
     if (!this.pool.ended) await this.pool.end();
+    if (!this.relaxedPool.ended) await this.relaxedPool.end();
   }
 
   private hooks(): { onRetry?: NonNullable<PostgresDatabaseOptions['onRetry']> } {
@@ -125,8 +178,18 @@ export class PostgresDatabase {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     const tx: Queryable = {
-      query: async <R extends object>(sql: string, params: readonly unknown[] = []) =>
-        (await client.query<R>(sql, params as unknown[])).rows,
+      query: async <R extends object>(
+        sql: string,
+        params: readonly unknown[] = [],
+        name?: string,
+      ) =>
+        (
+          await client.query<R>(
+            name === undefined
+              ? { text: sql, values: params as unknown[] }
+              : { name, text: sql, values: params as unknown[] },
+          )
+        ).rows,
     };
     try {
       await client.query('BEGIN');

@@ -1,17 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, PbtError } from '../../core/errors.js';
+import { LeaseLostError, NotFoundError, PbtError } from '../../core/errors.js';
 import type { Decision, MemberView, PopulationSnapshot } from '../../core/types.js';
 import {
   assertLeaseHeld,
-  claimCandidates,
-  claimed,
   decided,
-  failed,
-  heartbeated,
+  leaseExpiry,
   leaseOf,
   newExperiment,
-  released,
-  toView,
   withResult,
 } from '../shared/member-transitions.js';
 import {
@@ -44,6 +39,8 @@ import type {
 } from '../store.js';
 import { parsePostgresUrl, type PostgresTarget } from './connection.js';
 import { PostgresDatabase, type PostgresDatabaseOptions, type Queryable } from './database.js';
+import { CLAIM, DECIDE, END_LEASE, EXPERIMENT, HEARTBEAT, RECORD } from './lease-statements.js';
+import { PopulationCache } from './population-cache.js';
 
 export type PostgresStoreOptions = PostgresDatabaseOptions;
 
@@ -107,6 +104,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  */
 export class PostgresStore implements Store {
   private lastPrune = 0;
+  /** What this process last read of each population: decisions read only what changed. */
+  private readonly population = new PopulationCache();
 
   private constructor(private readonly db: PostgresDatabase) {}
 
@@ -172,9 +171,7 @@ export class PostgresStore implements Store {
   }
 
   async getExperiment(id: string): Promise<ExperimentRecord | null> {
-    const rows = await this.db.query<ExperimentRow>('SELECT * FROM experiments WHERE id = $1', [
-      id,
-    ]);
+    const rows = await this.db.query<ExperimentRow>(EXPERIMENT.sql, [id], EXPERIMENT.name);
     return rows[0] ? experimentFromRow(rows[0]) : null;
   }
 
@@ -204,150 +201,159 @@ export class PostgresStore implements Store {
 
   async claimMember(experimentId: string, opts: ClaimOptions): Promise<Lease | null> {
     await this.pruneWriteRecords();
+    const expiry = leaseExpiry(opts.now, opts.leaseMs);
     const writeId = randomUUID();
-    return this.write(async (tx, attempt) => {
-      if (attempt > 0) {
-        const done = await replay<Lease | null>(tx, writeId);
-        if (done) return done.outcome;
-      }
-      const active = await activeMembers(tx, experimentId);
-      if (active.length === 0) {
-        await assertExperimentExists(tx, experimentId);
-        return null;
-      }
-      let untried = claimCandidates(active, opts).map((m) => m.id);
-      while (untried.length > 0) {
-        // The best candidate nobody else holds. The WHERE clause repeats the shared claimable
-        // test only so that a row another claim just took is passed over in this statement;
-        // the shared rule below has the last word.
-        const locked = await tx.query<MemberRow>(
-          `SELECT * FROM members
-           WHERE experiment_id = $1 AND id = ANY($2::integer[])
-             AND status IN ('pending', 'running')
-             AND (lease_owner IS NULL OR lease_expires_at <= $3)
-           ORDER BY array_position($2::integer[], id)
-           LIMIT 1
-           FOR NO KEY UPDATE SKIP LOCKED`,
-          [experimentId, untried, opts.now],
-        );
-        const row = locked[0];
-        if (row === undefined) return null;
-        // The locked row is current. Only a barrier depends on the other members: re-read them.
-        const member = memberFromRow(row);
-        const population = opts.barrier
-          ? (await activeMembers(tx, experimentId)).map((m) => (m.id === member.id ? member : m))
-          : [member];
-        if (claimCandidates(population, opts).some((m) => m.id === member.id)) {
-          const lease = leaseOf(claimed(member, opts));
-          await updateMember(tx, lease.member);
-          await remember(tx, writeId, experimentId, lease);
-          return lease;
+    // A claim commits without waiting for the WAL flush ('relaxed'): if a server crash undoes
+    // it, nobody holds the lease any more, and its worker's next write fails the fence.
+    return this.db.autocommit(
+      async (db, attempt) => {
+        if (attempt > 0) {
+          // The earlier attempt recorded the claimed row (row_to_json).
+          const done = await replay<MemberRow>(db, writeId);
+          if (done) return leaseOf(memberFromRow(done.outcome));
         }
-        untried = untried.filter((id) => id !== member.id);
-      }
-      return null;
-    });
+        const rows = await db.query<MemberRow>(
+          CLAIM.sql,
+          [
+            experimentId,
+            opts.now,
+            [...(opts.exclude ?? [])],
+            opts.barrier === true,
+            opts.preferMember ?? -1,
+            opts.workerId,
+            expiry,
+            writeId,
+          ],
+          CLAIM.name,
+        );
+        const row = rows[0];
+        if (row !== undefined) return leaseOf(memberFromRow(row));
+        await assertExperimentExists(db, experimentId);
+        return null;
+      },
+      { durability: 'relaxed', alsoRetry: isDuplicateWriteId },
+    );
   }
 
   async heartbeat(lease: Lease, leaseMs: number, now: number): Promise<void> {
-    await this.write(async (tx) => {
-      const member = await lockMember(tx, lease);
-      assertLeaseHeld(member, lease);
-      await updateMember(tx, heartbeated(member, leaseMs, now));
-    });
+    const expiry = leaseExpiry(now, leaseMs);
+    // Extending a lease twice is the same as once: no write id. A lost renewal (server crash)
+    // only shortens the lease: 'relaxed'.
+    const rows = await this.db.autocommit(
+      (db) =>
+        db.query(
+          HEARTBEAT.sql,
+          [lease.experimentId, lease.memberId, lease.token, lease.workerId, expiry],
+          HEARTBEAT.name,
+        ),
+      { durability: 'relaxed' },
+    );
+    if (rows.length === 0) throw new LeaseLostError(lease.experimentId, lease.memberId);
   }
 
-  recordResult(lease: Lease, result: ReadyResult): Promise<void> {
-    return this.leaseWrite(lease, async (tx, member) => {
-      const next = withResult(member, result);
-      const row = resultToRow(next.result);
-      await tx.query(
-        `INSERT INTO results (experiment_id, member_id, step, score, metrics, error, hparams,
-           checkpoint, time, train_seconds)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+  async recordResult(lease: Lease, result: ReadyResult): Promise<void> {
+    // The shared rule validates the result and says what the member becomes; the parts that
+    // depend on the row as it is now (kept score and checkpoint, failure count) are in RECORD.
+    const next = withResult(lease.member, result);
+    const row = resultToRow(next.result);
+    const ok = result.metrics !== null;
+    await this.fencedWrite(lease, async (db, writeId) => {
+      const rows = await db.query<{ n: number }>(
+        RECORD.sql,
         [
-          row.experiment_id,
-          row.member_id,
+          lease.experimentId,
+          lease.memberId,
+          lease.token,
+          lease.workerId,
           row.step,
+          ok,
           row.score,
+          row.checkpoint,
+          next.member.decisionDue ? 1 : 0,
+          next.member.status,
+          next.member.leaseOwner === null,
           row.metrics,
           row.error,
           row.hparams,
-          row.checkpoint,
           row.time,
           row.train_seconds,
+          writeId,
         ],
+        RECORD.name,
       );
-      await updateMember(tx, next.member);
-      return undefined;
+      return rows[0]?.n === 1 ? { written: true, outcome: undefined } : { written: false };
     });
   }
 
+  /**
+   * Reads the population (no locks), lets `decide` choose, and writes the outcome with one
+   * statement that checks the fence and, for an exploit, that the donor is still as `decide`
+   * saw it (locking it until commit; see DECIDE). If the donor moved in between, decide again
+   * on a fresh read. The rest of the population is only a ranking input: a statement-level
+   * snapshot of it is what a serial execution at that instant would have seen, so SERIALIZABLE
+   * (with its false-positive aborts on a table every worker writes) buys nothing here. Only
+   * this lease's holder writes the member's own row, so the row read is current while the
+   * fence holds. Two decisions that take each other as donors may deadlock; PostgreSQL aborts
+   * one and it is retried.
+   */
   applyDecision(
     lease: Lease,
     now: number,
     decide: (self: MemberView, population: PopulationSnapshot) => Decision,
   ): Promise<AppliedDecision> {
-    return this.leaseWrite(lease, async (tx) => {
+    return this.fencedWrite(lease, async (db, writeId) => {
       for (let round = 1; ; round++) {
-        const members = (
-          await tx.query<MemberRow>('SELECT * FROM members WHERE experiment_id = $1 ORDER BY id', [
-            lease.experimentId,
-          ])
-        ).map(memberFromRow);
+        const rows = await this.population.read(db, lease.experimentId);
+        const members = rows.map(memberFromRow);
         const self = members.find((m) => m.id === lease.memberId);
         assertLeaseHeld(self, lease);
         const { applied, lineage } = decided(members, self, now, decide);
-        if (lineage !== null) {
-          const seen = members.find((m) => m.id === lineage.donor);
-          const donorRows = await tx.query<MemberRow>(
-            'SELECT * FROM members WHERE experiment_id = $1 AND id = $2 FOR SHARE',
-            [lease.experimentId, lineage.donor],
-          );
-          const donor = donorRows[0] ? memberFromRow(donorRows[0]) : undefined;
-          if (seen === undefined || donor === undefined || !sameDonorState(seen, donor)) {
-            if (round >= MAX_DECISION_ROUNDS) throw new DecisionConflict(lease);
-            continue;
-          }
+        const donorRow = lineage === null ? undefined : rows.find((r) => r.id === lineage.donor);
+        const next = memberToRow(applied.member);
+        const event = lineage === null ? null : lineageToRow(lineage);
+        const written = await db.query<{ n: number; donor_held: boolean }>(
+          DECIDE.sql,
+          [
+            lease.experimentId,
+            lease.memberId,
+            lease.token,
+            lease.workerId,
+            donorRow?.id ?? null,
+            donorRow?.step ?? null,
+            donorRow?.score ?? null,
+            donorRow?.checkpoint ?? null,
+            donorRow?.hparams ?? null,
+            next.hparams,
+            next.checkpoint,
+            next.status,
+            next.failure_reason,
+            next.lease_owner === null,
+            self.step,
+            event?.old_hparams ?? null,
+            event?.operations ?? null,
+            now,
+            writeId,
+            toJson(applied, 'write outcome'),
+          ],
+          DECIDE.name,
+        );
+        const outcome = written[0];
+        if (outcome?.n === 1) return { written: true, outcome: applied };
+        if (outcome?.donor_held === false) {
+          if (round >= MAX_DECISION_ROUNDS) throw new DecisionConflict(lease);
+          continue;
         }
-        await updateMember(tx, applied.member);
-        if (lineage !== null) {
-          const row = lineageToRow(lineage);
-          await tx.query(
-            `INSERT INTO lineage (experiment_id, member_id, step, donor, donor_step,
-               donor_checkpoint, old_hparams, new_hparams, operations, time)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-            [
-              row.experiment_id,
-              row.member_id,
-              row.step,
-              row.donor,
-              row.donor_step,
-              row.donor_checkpoint,
-              row.old_hparams,
-              row.new_hparams,
-              row.operations,
-              row.time,
-            ],
-          );
-        }
-        return applied;
+        return { written: false };
       }
     });
   }
 
   release(lease: Lease): Promise<void> {
-    return this.leaseWrite(lease, async (tx, member) => {
-      await updateMember(tx, released(member));
-      return undefined;
-    });
+    return this.endLease(lease, 'pending', null);
   }
 
   failMember(lease: Lease, reason: string): Promise<void> {
-    return this.leaseWrite(lease, async (tx, member) => {
-      await updateMember(tx, failed(member, reason));
-      return undefined;
-    });
+    return this.endLease(lease, 'failed', reason);
   }
 
   async listRecentResults(experimentId: string, limit: number): Promise<ResultRecord[]> {
@@ -410,26 +416,56 @@ export class PostgresStore implements Store {
     );
   }
 
-  /**
-   * A write on behalf of a lease: lock the member row, return the recorded outcome if an earlier
-   * attempt of this very call committed, else check the fence and apply `change`.
-   */
-  private leaseWrite<T>(
+  /** Release ('pending') or fail ('failed', with the reason) the leased member. */
+  private endLease(
     lease: Lease,
-    change: (tx: Queryable, member: MemberRecord) => Promise<T>,
+    status: 'pending' | 'failed',
+    reason: string | null,
+  ): Promise<void> {
+    return this.fencedWrite(lease, async (db, writeId) => {
+      const rows = await db.query<{ n: number }>(
+        END_LEASE.sql,
+        [lease.experimentId, lease.memberId, lease.token, lease.workerId, status, reason, writeId],
+        END_LEASE.name,
+      );
+      return rows[0]?.n === 1 ? { written: true, outcome: undefined } : { written: false };
+    });
+  }
+
+  /**
+   * A write on behalf of a lease as single fenced statements (lease-statements.ts), durable,
+   * retried through connection loss. `write` reports whether its statement matched the member
+   * row (the fence held). A retry first looks for its own write id: if an earlier attempt
+   * committed (its COMMIT reply was lost), its recorded outcome is returned. When the statement
+   * matched nothing on a retry, the earlier attempt may have committed while this one waited for
+   * the row (and then no longer matched, e.g. after a release): look again before calling the
+   * lease lost. If the earlier attempt is still running, this one's write id collides with it
+   * (primary key) and the retry after that finds it.
+   */
+  private fencedWrite<T>(
+    lease: Lease,
+    write: (
+      db: Queryable,
+      writeId: string,
+    ) => Promise<{ readonly written: true; readonly outcome: T } | { readonly written: false }>,
   ): Promise<T> {
     const writeId = randomUUID();
-    return this.write(async (tx, attempt) => {
-      const member = await lockMember(tx, lease);
-      if (attempt > 0) {
-        const done = await replay<T>(tx, writeId);
-        if (done) return done.outcome;
-      }
-      assertLeaseHeld(member, lease);
-      const outcome = await change(tx, member);
-      await remember(tx, writeId, lease.experimentId, outcome);
-      return outcome;
-    });
+    return this.db.autocommit(
+      async (db, attempt) => {
+        if (attempt > 0) {
+          const done = await replay<T>(db, writeId);
+          if (done) return done.outcome;
+        }
+        const result = await write(db, writeId);
+        if (result.written) return result.outcome;
+        if (attempt > 0) {
+          const done = await replay<T>(db, writeId);
+          if (done) return done.outcome;
+        }
+        throw new LeaseLostError(lease.experimentId, lease.memberId);
+      },
+      { alsoRetry: (err) => isDuplicateWriteId(err) || err instanceof DecisionConflict },
+    );
   }
 
   /** Drops write records nobody can still be retrying; at most every few minutes per process. */
@@ -441,18 +477,6 @@ export class PostgresStore implements Store {
       `DELETE FROM writes WHERE created_at < now() - interval '${WRITE_RECORD_TTL}'`,
     );
   }
-}
-
-/** The donor as `decide` saw it is still the donor now: same step, score, weights, hparams. */
-function sameDonorState(seen: MemberRecord, now: MemberRecord): boolean {
-  const a = toView(seen);
-  const b = toView(now);
-  return (
-    a.step === b.step &&
-    a.score === b.score &&
-    a.checkpoint === b.checkpoint &&
-    JSON.stringify(a.hparams) === JSON.stringify(b.hparams)
-  );
 }
 
 /** The donor kept changing under a decision: start the transaction over. */
@@ -493,57 +517,7 @@ async function remember(
   ]);
 }
 
-async function lockMember(tx: Queryable, lease: Lease): Promise<MemberRecord | undefined> {
-  const rows = await tx.query<MemberRow>(
-    'SELECT * FROM members WHERE experiment_id = $1 AND id = $2 FOR NO KEY UPDATE',
-    [lease.experimentId, lease.memberId],
-  );
-  return rows[0] ? memberFromRow(rows[0]) : undefined;
-}
-
-/**
- * The active members as the claim rule needs them: without their hyperparameters, which ranking
- * never reads and which dominate the cost of reading a large population. Never written back.
- */
-async function activeMembers(tx: Queryable, experimentId: string): Promise<MemberRecord[]> {
-  const rows = await tx.query<MemberRow>(
-    `SELECT experiment_id, id, '{}' AS hparams, step, score, last_failed, checkpoint, status,
-       decision_due, consecutive_failures, failure_reason, lease_owner, lease_expires_at, token
-     FROM members WHERE experiment_id = $1 AND status IN ('pending', 'running')
-     ORDER BY step, id`,
-    [experimentId],
-  );
-  return rows.map(memberFromRow);
-}
-
 async function assertExperimentExists(tx: Queryable, experimentId: string): Promise<void> {
   const rows = await tx.query('SELECT 1 FROM experiments WHERE id = $1', [experimentId]);
   if (rows.length === 0) throw new NotFoundError(`experiment '${experimentId}'`);
-}
-
-/** Every member row is written back whole: the shared transitions decide what changed. */
-async function updateMember(tx: Queryable, member: MemberRecord): Promise<void> {
-  const row = memberToRow(member);
-  await tx.query(
-    `UPDATE members SET hparams = $3, step = $4, score = $5, last_failed = $6, checkpoint = $7,
-       status = $8, decision_due = $9, consecutive_failures = $10, failure_reason = $11,
-       lease_owner = $12, lease_expires_at = $13, token = $14
-     WHERE experiment_id = $1 AND id = $2`,
-    [
-      row.experiment_id,
-      row.id,
-      row.hparams,
-      row.step,
-      row.score,
-      row.last_failed,
-      row.checkpoint,
-      row.status,
-      row.decision_due,
-      row.consecutive_failures,
-      row.failure_reason,
-      row.lease_owner,
-      row.lease_expires_at,
-      row.token,
-    ],
-  );
 }

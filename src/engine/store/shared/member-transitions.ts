@@ -123,14 +123,19 @@ function compareRanks(a: readonly number[], b: readonly number[]): number {
 
 /** The member after a claim: a new fencing token, the claimant's lease, status 'running'. */
 export function claimed(member: MemberRecord, opts: ClaimOptions): MemberRecord {
-  assertFinite(opts.now + opts.leaseMs, 'the lease expiry');
   return {
     ...member,
     status: 'running',
     token: member.token + 1,
     leaseOwner: opts.workerId,
-    leaseExpiresAt: opts.now + opts.leaseMs,
+    leaseExpiresAt: leaseExpiry(opts.now, opts.leaseMs),
   };
+}
+
+/** When a lease taken or renewed at `now` expires; refused unless finite. */
+export function leaseExpiry(now: number, leaseMs: number): number {
+  assertFinite(now + leaseMs, 'the lease expiry');
+  return now + leaseMs;
 }
 
 export function leaseOf(member: MemberRecord): Lease {
@@ -160,8 +165,7 @@ export function assertLeaseHeld(
 }
 
 export function heartbeated(member: MemberRecord, leaseMs: number, now: number): MemberRecord {
-  assertFinite(now + leaseMs, 'the lease expiry');
-  return { ...member, leaseExpiresAt: now + leaseMs };
+  return { ...member, leaseExpiresAt: leaseExpiry(now, leaseMs) };
 }
 
 /** The member after a ready point, and the result row to append. */
@@ -187,10 +191,13 @@ export function withResult(
     consecutiveFailures: ok ? 0 : member.consecutiveFailures + 1,
     decisionDue: !result.done,
   };
-  // A finished member needs no decision and no lease.
+  // A finished member needs no decision and no lease; `release` gives the lease back in the
+  // same write (one round trip fewer per ready point than record, then release).
   const next: MemberRecord = result.done
     ? { ...updated, status: 'done', leaseOwner: null, leaseExpiresAt: null }
-    : updated;
+    : result.release === true
+      ? released(updated)
+      : updated;
   return {
     member: next,
     result: {

@@ -1,0 +1,168 @@
+/**
+ * The PostgreSQL store's hot path: the writes a worker makes at every ready point, each as ONE
+ * named (prepared) statement that checks the fence and makes the whole change, instead of a
+ * transaction of five or more round trips (BEGIN, lock the row, read, write, record the write
+ * id, COMMIT). They apply the rules of shared/member-transitions.ts in SQL; the store
+ * conformance suite runs the same tests on them as on SQLite and the memory store.
+ *
+ * Every statement that writes for a lease matches its member row only while the lease is held
+ * (`token` and `lease_owner` as claimed): a write from a worker whose lease was taken over
+ * changes nothing and returns no row, which the store turns into LeaseLostError. The fence is
+ * checked on the row as it is when the UPDATE locks it (READ COMMITTED re-checks a row that a
+ * concurrent transaction changed), so no other writer can slip in between check and write.
+ * Each also inserts its write id into `writes` in the same statement (the exactly-once retry
+ * after a lost COMMIT reply; see postgres-store.ts).
+ */
+
+/** Parameters: the member (experiment id, id), then the lease (token, owner). */
+const FENCE = 'experiment_id = $1 AND id = $2 AND token = $3 AND lease_owner = $4';
+
+export interface Statement {
+  /**
+   * The prepared statement's name: `pbt_write_…` for a statement that commits a change on its
+   * own, `pbt_read_…` for a read (the fault-injection proxy of the tests cuts connections at
+   * the commit of a `pbt_write_` statement as at a COMMIT).
+   */
+  readonly name: string;
+  readonly sql: string;
+}
+
+/**
+ * Claim: rank the claimable members as `claimCandidates` does (lowest step, then the preferred
+ * member, then the lowest id; with a barrier, only members at the lowest active step) and lease
+ * the first that no other transaction holds (SKIP LOCKED spreads concurrent claims over
+ * different members instead of queueing them on one). A row changed by a concurrent claim is
+ * re-checked against the WHERE clause after locking and passed over if no longer claimable.
+ * $1 experiment, $2 now, $3 excluded ids, $4 barrier, $5 preferred id (-1: none),
+ * $6 worker id, $7 lease expiry, $8 write id. Returns the claimed row, or none.
+ */
+export const CLAIM: Statement = {
+  name: 'pbt_write_claim_v1',
+  sql: `
+    WITH pick AS (
+      SELECT id FROM members
+      WHERE experiment_id = $1 AND status IN ('pending', 'running')
+        AND (lease_owner IS NULL OR lease_expires_at <= $2::float8)
+        AND NOT (id = ANY ($3::integer[]))
+        AND (NOT $4::boolean OR step = (
+          SELECT min(step) FROM members
+          WHERE experiment_id = $1 AND status IN ('pending', 'running')))
+      ORDER BY step, id <> $5::integer, id
+      LIMIT 1
+      FOR NO KEY UPDATE SKIP LOCKED
+    ), claimed AS (
+      UPDATE members m
+      SET status = 'running', token = m.token + 1, lease_owner = $6, lease_expires_at = $7
+      FROM pick
+      WHERE m.experiment_id = $1 AND m.id = pick.id
+      RETURNING m.*
+    ), recorded AS (
+      INSERT INTO writes (id, experiment_id, outcome)
+      SELECT $8, $1, row_to_json(claimed)::text FROM claimed
+    )
+    SELECT * FROM claimed`,
+};
+
+/** Heartbeat: $5 new expiry. Returns a row while the lease is held. Needs no write id. */
+export const HEARTBEAT: Statement = {
+  name: 'pbt_write_heartbeat_v1',
+  sql: `UPDATE members SET lease_expires_at = $5 WHERE ${FENCE} RETURNING 1 AS held`,
+};
+
+/**
+ * Record a ready point (and, when asked, give the lease back): the member's new state and the
+ * result row. What depends on the row as it is now is computed here: a failed ready point keeps
+ * the score and (with no new checkpoint) the checkpoint, and counts consecutive failures.
+ * $5 step, $6 ok, $7 score (null when failed), $8 new checkpoint (null: keep), $9 decision due,
+ * $10 status, $11 lease ends, $12 metrics, $13 error, $14 hparams, $15 time, $16 train seconds,
+ * $17 write id. Returns n = 1 when written.
+ */
+export const RECORD: Statement = {
+  name: 'pbt_write_record_v1',
+  sql: `
+    WITH updated AS (
+      UPDATE members SET
+        step = $5,
+        score = CASE WHEN $6::boolean THEN $7::float8 ELSE score END,
+        last_failed = CASE WHEN $6::boolean THEN 0 ELSE 1 END,
+        checkpoint = COALESCE($8::text, checkpoint),
+        consecutive_failures = CASE WHEN $6::boolean THEN 0 ELSE consecutive_failures + 1 END,
+        decision_due = $9,
+        status = $10,
+        lease_owner = CASE WHEN $11::boolean THEN NULL ELSE lease_owner END,
+        lease_expires_at = CASE WHEN $11::boolean THEN NULL ELSE lease_expires_at END
+      WHERE ${FENCE}
+      RETURNING experiment_id, id
+    ), appended AS (
+      INSERT INTO results (experiment_id, member_id, step, score, metrics, error, hparams,
+        checkpoint, time, train_seconds)
+      SELECT experiment_id, id, $5, $7, $12, $13, $14, $8, $15, $16 FROM updated
+    ), recorded AS (
+      INSERT INTO writes (id, experiment_id, outcome) SELECT $17, $1, NULL FROM updated
+    )
+    SELECT count(*)::int AS n FROM updated`,
+};
+
+/**
+ * End or give back the lease: $5 status ('pending' on release, 'failed'), $6 failure reason
+ * (null keeps it), $7 write id. Returns n = 1 when written.
+ */
+export const END_LEASE: Statement = {
+  name: 'pbt_write_end_lease_v1',
+  sql: `
+    WITH updated AS (
+      UPDATE members SET status = $5, failure_reason = COALESCE($6, failure_reason),
+        lease_owner = NULL, lease_expires_at = NULL
+      WHERE ${FENCE}
+      RETURNING id
+    ), recorded AS (
+      INSERT INTO writes (id, experiment_id, outcome) SELECT $7, $1, NULL FROM updated
+    )
+    SELECT count(*)::int AS n FROM updated`,
+};
+
+/**
+ * Apply a decision made on a population read just before (without locks). For an exploit, the
+ * donor row must still be exactly as `decide` saw it (step, score, checkpoint, hparams) and is
+ * locked FOR SHARE until this statement commits: the donor cannot move its checkpoint on before
+ * this member references it (so a collector never sees it unreferenced in between), and the
+ * lineage event records exactly the donor state that was copied. If the donor moved, nothing is
+ * written (`donor_held` false) and the store decides again on a fresh read.
+ * $5 donor id (null: not an exploit), $6 donor step, $7 donor score, $8 donor checkpoint,
+ * $9 donor hparams as stored, $10 new hparams, $11 checkpoint, $12 status, $13 failure reason,
+ * $14 lease ends, $15 the member's step, $16 old hparams, $17 operations, $18 time,
+ * $19 write id, $20 the outcome to replay. Returns n = 1 when written, and donor_held.
+ */
+export const DECIDE: Statement = {
+  name: 'pbt_write_decide_v1',
+  sql: `
+    WITH donor AS (
+      SELECT id FROM members
+      WHERE $5::integer IS NOT NULL AND experiment_id = $1 AND id = $5::integer
+        AND step = $6 AND score IS NOT DISTINCT FROM $7::float8 AND checkpoint = $8::text
+        AND hparams = $9::text
+      FOR SHARE
+    ), updated AS (
+      UPDATE members SET hparams = $10, checkpoint = $11, decision_due = 0, status = $12,
+        failure_reason = $13,
+        lease_owner = CASE WHEN $14::boolean THEN NULL ELSE lease_owner END,
+        lease_expires_at = CASE WHEN $14::boolean THEN NULL ELSE lease_expires_at END
+      WHERE ${FENCE} AND ($5::integer IS NULL OR EXISTS (SELECT 1 FROM donor))
+      RETURNING id
+    ), logged AS (
+      INSERT INTO lineage (experiment_id, member_id, step, donor, donor_step, donor_checkpoint,
+        old_hparams, new_hparams, operations, time)
+      SELECT $1, $2, $15, $5::integer, $6, $8::text, $16, $10, $17, $18
+      FROM updated WHERE $5::integer IS NOT NULL
+    ), recorded AS (
+      INSERT INTO writes (id, experiment_id, outcome) SELECT $19, $1, $20 FROM updated
+    )
+    SELECT (SELECT count(*) FROM updated)::int AS n,
+      ($5::integer IS NULL OR EXISTS (SELECT 1 FROM donor)) AS donor_held`,
+};
+
+/** The experiment record, read before every claim. */
+export const EXPERIMENT: Statement = {
+  name: 'pbt_read_experiment_v1',
+  sql: 'SELECT * FROM experiments WHERE id = $1',
+};
