@@ -91,6 +91,9 @@ async function firstView(): Promise<{
   renderMs: number;
   parseMs: number;
   decodeMs: number;
+  /** Since navigation: the page opened the event stream; the snapshot event reached the page. */
+  streamOpenedAt: number;
+  snapshotAt: number;
   parts: unknown;
 }> {
   const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -104,6 +107,8 @@ async function firstView(): Promise<{
     renderMs: Number(await app.getAttribute('data-render-ms')),
     parseMs: Number(await app.getAttribute('data-parse-ms')),
     decodeMs: Number(await app.getAttribute('data-decode-ms')),
+    streamOpenedAt: Number(await app.getAttribute('data-stream-opened-at')),
+    snapshotAt: Number(await app.getAttribute('data-snapshot-at')),
     parts: JSON.parse((await app.getAttribute('data-timings')) ?? '{}') as unknown,
   };
   await tab.close();
@@ -204,6 +209,10 @@ const report = {
   firstParseMs: cold.parseMs,
   firstDecodeMs: cold.decodeMs,
   firstRenderParts: cold.parts,
+  firstStreamOpenedAt: cold.streamOpenedAt,
+  firstSnapshotAt: cold.snapshotAt,
+  warmStreamOpenedAt: warm.streamOpenedAt,
+  warmSnapshotAt: warm.snapshotAt,
   snapshotMs: coldSnapshot.ms,
   warmFirstViewMs: warm.ms,
   warmSnapshotMs: warmSnapshot.ms,

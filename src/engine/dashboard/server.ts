@@ -92,6 +92,8 @@ export async function dashboardApp(options: DashboardOptions): Promise<FastifyIn
   app.get<{ Params: { id: string } }>('/api/experiments/:id/stream', async (req, reply) => {
     const hub = await hubOf(req.params.id);
     reply.hijack();
+    // The page may have gone while the store was read: then no 'close' event is left to come.
+    if (req.raw.socket.destroyed) return;
     const res = openEventStream(reply.raw);
     const lastEventId = req.headers['last-event-id'];
     const unsubscribe = hub.subscribe(

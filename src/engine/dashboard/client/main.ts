@@ -161,8 +161,11 @@ function showExperimentLive(id: string): void {
   const source = new EventSource(`api/experiments/${encodeURIComponent(id)}/stream`);
   closeStream = () => source.close();
   let view: ExperimentView | null = null;
+  // Milliseconds since navigation (read by bench/dashboard.ts): stream opened, snapshot arrived.
+  app.dataset.streamOpenedAt = performance.now().toFixed(0);
   source.addEventListener('snapshot', (ev) => {
     const t0 = performance.now();
+    app.dataset.snapshotAt = t0.toFixed(0);
     const snapshot = JSON.parse((ev as MessageEvent<string>).data) as ExperimentSnapshot;
     const t1 = performance.now();
     const data = fromSnapshot(snapshot);
