@@ -1,15 +1,18 @@
 /**
  * Population-store throughput: ready points (each with its exploit/explore decision) per second
- * and their latency, against PostgreSQL and SQLite, with 1, 8 and 32 concurrent worker processes
- * on a no-op task (population 256); and, when Debian's python3-optuna is installed, Optuna's RDB
- * storage on the same PostgreSQL (trials/s, no-op objective, 8 processes) for reference.
+ * and their latency, against PostgreSQL and SQLite, with 1 and 8 concurrent worker processes
+ * on a no-op task (population 256); PostgreSQL again with 8 processes after the history has
+ * grown (1,000 members, 100,000 results); and, when Debian's python3-optuna and
+ * python3-psycopg2 are installed, Optuna's RDB storage on the same PostgreSQL (trials/s, no-op
+ * objective, 8 processes), all in one run. `targets` in the output judges issue 17's targets.
  *
- *   node --import tsx bench/store.ts [--seconds 10] [--workers 1,8,32] [--skip-optuna]
- *     [--stores postgres,postgres-async-commit,sqlite] [--postgres postgres://…/test] [--append]
+ *   node --import tsx bench/store.ts [--seconds 10] [--workers 1,8] [--skip-optuna]
+ *     [--stores postgres,postgres-grown,postgres-async-commit,sqlite]
+ *     [--postgres postgres://…/test] [--append]
  *
  * Each worker process runs the store calls the real worker loop makes at one ready point, with
  * no task work in between: getExperiment, claimMember, applyDecision (the real PBT decide:
- * truncation 25 %, perturb ×0.8/×1.2), recordResult, release. Every member has a first result
+ * truncation 25 %, perturb ×0.8/×1.2), recordResult with release. Every member has a first result
  * before the clock starts, so every claim carries a decision. A cycle's latency is the time
  * from the claim to the release; the decision latency is applyDecision's alone. Processes start
  * together after a warm-up, run for `--seconds`, and report every sample. Writes
@@ -52,12 +55,22 @@ interface ChildReport {
   readonly decisionMs: number[];
 }
 
-/** PostgreSQL as configured, PostgreSQL without waiting for the WAL flush at commit, SQLite. */
-type StoreKind = 'postgres' | 'postgres-async-commit' | 'sqlite';
+/**
+ * PostgreSQL as configured; the same after the history has grown (GROWN_POPULATION members and
+ * GROWN_HISTORY results before the clock starts); PostgreSQL without waiting for the WAL flush
+ * at any commit; SQLite.
+ */
+type StoreKind = 'postgres' | 'postgres-grown' | 'postgres-async-commit' | 'sqlite';
+
+const GROWN_POPULATION = 1_000;
+const GROWN_HISTORY = 100_000;
 
 interface RunSummary {
   readonly store: StoreKind;
   readonly workers: number;
+  readonly population: number;
+  /** Results in the store before the clock started. */
+  readonly historyResults: number;
   readonly seconds: number;
   readonly readyPointsPerSecond: number;
   readonly decisionsPerSecond: number;
@@ -189,6 +202,7 @@ function freshStore(
   }
   const schema = `pbt_bench_${process.pid}_${Date.now()}`;
   const url = new URL(withSchema(postgresUrl, schema));
+  // (A fresh URL object: the async-commit option below must not leak into other runs.)
   // The server then acknowledges a commit before its WAL reaches the disk: shows what the
   // per-commit flush costs (SQLite's WAL mode with synchronous=NORMAL does not flush per commit).
   if (kind === 'postgres-async-commit')
@@ -205,18 +219,18 @@ function freshStore(
 }
 
 /** Creates the population and gives every member a first result, so every claim decides. */
-async function createPopulation(store: Store): Promise<string> {
+async function createPopulation(store: Store, population: number): Promise<string> {
   const rng = createRng('bench-population');
   const id = 'bench';
   await store.createExperiment({
     id,
     task: 'noop',
-    config: { population: POPULATION },
+    config: { population },
     seed: 1,
-    members: Array.from({ length: POPULATION }, () => ({ h0: rng.next(), h1: rng.next() })),
+    members: Array.from({ length: population }, () => ({ h0: rng.next(), h1: rng.next() })),
     now: Date.now(),
   });
-  for (let i = 0; i < POPULATION; i++) {
+  for (let i = 0; i < population; i++) {
     const lease = await store.claimMember(id, { workerId: 'setup', leaseMs: 60_000, now: 0 });
     if (lease === null) throw new Error('setup: no member to claim');
     await store.recordResult(lease, {
@@ -240,10 +254,16 @@ async function runConfig(
   postgresUrl: string,
 ): Promise<RunSummary> {
   const { url, cleanup } = freshStore(kind, postgresUrl);
+  const population = kind === 'postgres-grown' ? GROWN_POPULATION : POPULATION;
   try {
     const store = await openStore(url);
-    const experimentId = await createPopulation(store);
+    const experimentId = await createPopulation(store, population);
     await store.close();
+    let historyResults = population;
+    if (kind === 'postgres-grown') {
+      await growHistory(url, experimentId, GROWN_HISTORY - population, population);
+      historyResults = GROWN_HISTORY;
+    }
     const children = Array.from({ length: workers }, (_, i) => {
       const proc = spawn(
         process.execPath,
@@ -280,6 +300,8 @@ async function runConfig(
     return {
       store: kind,
       workers,
+      population,
+      historyResults,
       seconds,
       readyPointsPerSecond: round(cycles / seconds, 1),
       decisionsPerSecond: round(decisions / seconds, 1),
@@ -294,6 +316,43 @@ async function runConfig(
     };
   } finally {
     await cleanup();
+  }
+}
+
+/**
+ * Appends `count` results (ready points of earlier steps, spread over the members) and as many
+ * lineage events / 10 directly in SQL: a long run's history, without running it.
+ */
+async function growHistory(
+  url: string,
+  experimentId: string,
+  count: number,
+  population: number,
+): Promise<void> {
+  const schema = new URL(url).searchParams.get('schema');
+  const target = new URL(url);
+  target.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: target.toString() });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO ${schema}.results (experiment_id, member_id, step, score, metrics, error,
+         hparams, checkpoint, time, train_seconds)
+       SELECT $1, g % $3, 0, random(), '{"score":0.5}', NULL, '{"h0":0.5,"h1":0.5}',
+         'ck-old-' || g, 0, 0
+       FROM generate_series(1, $2::integer) g`,
+      [experimentId, count, population],
+    );
+    await client.query(
+      `INSERT INTO ${schema}.lineage (experiment_id, member_id, step, donor, donor_step,
+         donor_checkpoint, old_hparams, new_hparams, operations, time)
+       SELECT $1, g % $3, 0, (g + 1) % $3, 0, 'ck-old-' || g, '{}', '{}', '[]', 0
+       FROM generate_series(1, $2::integer / 10) g`,
+      [experimentId, count, population],
+    );
+    await client.query(`ANALYZE ${schema}.results`);
+  } finally {
+    await client.end();
   }
 }
 
@@ -336,21 +395,23 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const seconds = Number(arg(argv, '--seconds') ?? 10);
-  const workerCounts = (arg(argv, '--workers') ?? '1,8,32').split(',').map(Number);
+  const workerCounts = (arg(argv, '--workers') ?? '1,8').split(',').map(Number);
   const postgresUrl =
     arg(argv, '--postgres') ??
     process.env.PBT_TEST_POSTGRES_URL ??
     'postgres://postgres@127.0.0.1:5432/test';
 
   const runs: RunSummary[] = [];
-  const kinds = (arg(argv, '--stores') ?? 'postgres,postgres-async-commit,sqlite').split(
+  const kinds = (arg(argv, '--stores') ?? 'postgres,postgres-grown,sqlite').split(
     ',',
   ) as StoreKind[];
   for (const kind of kinds) {
-    for (const workers of workerCounts) {
+    // The history-growth check compares like with like: 8 workers (the target's setting).
+    for (const workers of kind === 'postgres-grown' ? [Math.max(...workerCounts)] : workerCounts) {
       const summary = await runConfig(kind, workers, seconds, postgresUrl);
       console.log(
-        `${kind.padEnd(8)} ${String(workers).padStart(2)} workers: ` +
+        `${kind.padEnd(8)} ${String(workers).padStart(2)} workers, population ${summary.population}, ` +
+          `${summary.historyResults} results: ` +
           `${summary.readyPointsPerSecond} ready points/s, decision p50 ${summary.decisionMs.p50} ms ` +
           `p99 ${summary.decisionMs.p99} ms, cycle p99 ${summary.cycleMs.p99} ms ` +
           `(load ${summary.loadAverageBefore[0]} → ${summary.loadAverageAfter[0]})` +
@@ -385,19 +446,43 @@ async function main(argv: string[]): Promise<void> {
     },
     setup: {
       population: POPULATION,
+      'postgres-grown': `population ${GROWN_POPULATION}, ${GROWN_HISTORY} results and ${GROWN_HISTORY / 10} lineage events in the store before the clock starts`,
       task: 'no-op: no training, a random score, a made-up checkpoint key',
       cycle:
-        'getExperiment, claimMember, applyDecision (truncation 25%, perturb 0.8/1.2), recordResult, release',
+        'getExperiment, claimMember, applyDecision (truncation 25%, perturb 0.8/1.2), recordResult with release (one write)',
       postgres: 'PostgreSQL 15 on 127.0.0.1 (same machine), a pool per process, default settings',
       'postgres-async-commit': 'the same with synchronous_commit=off for the store sessions',
       sqlite: 'one file in the temp directory, WAL, synchronous=NORMAL (no flush per commit)',
     },
+    targets: targetsOf(runs),
     summary: summarize(repetitions),
     repetitions,
   };
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log(`wrote ${path.relative(REPO, file)}`);
+}
+
+/** Issue 17's targets, judged on this run alone. */
+function targetsOf(runs: readonly RunSummary[]): Record<string, unknown> {
+  const pg8 = runs.find((r) => r.store === 'postgres' && r.workers === 8);
+  const grown = runs.find((r) => r.store === 'postgres-grown');
+  if (pg8 === undefined) return { skipped: 'no PostgreSQL run with 8 workers' };
+  const ratio = grown === undefined ? null : grown.readyPointsPerSecond / pg8.readyPointsPerSecond;
+  return {
+    'postgres ×8 ≥ 1000 ready points/s': {
+      measured: pg8.readyPointsPerSecond,
+      met: pg8.readyPointsPerSecond >= 1000,
+    },
+    'postgres ×8 decision p99 < 20 ms': {
+      measured: pg8.decisionMs.p99,
+      met: pg8.decisionMs.p99 < 20,
+    },
+    'grown (1,000 members, 100,000 results) within 20 % of postgres ×8': {
+      ratio: ratio === null ? null : round(ratio, 3),
+      met: ratio === null ? null : ratio >= 0.8,
+    },
+  };
 }
 
 interface Repetition {
