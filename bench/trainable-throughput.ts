@@ -12,10 +12,10 @@
  *
  *   PBT_DATA_DIR=/path/with/cifar node --import tsx bench/trainable-throughput.ts \
  *     [--models mlp,cnn] [--steps 500] [--cnn-steps 150] [--runs 5] [--chunk 100] \
- *     [--requests 500] [--python /usr/bin/python3] [--skip-tfjs]
+ *     [--requests 500] [--python /usr/bin/python3] [--skip-tfjs] [--out FILE]
  *
  * One thread each (PyTorch set_num_threads(1); TF.js as the built-in task runs it). Writes
- * results/bench/trainable-throughput.json.
+ * results/bench/trainable-throughput.json (or --out).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -61,6 +61,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '500' },
     python: { type: 'string', default: '/usr/bin/python3' },
     'skip-tfjs': { type: 'boolean', default: false },
+    out: { type: 'string' },
   },
 });
 const models = args.models.split(',').map((m) => {
@@ -311,8 +312,10 @@ async function main(): Promise<void> {
     );
   }
   (out.host as Record<string, unknown>).loadEnd = os.loadavg();
-  mkdirSync(path.join(REPO, 'results', 'bench'), { recursive: true });
-  const file = path.join(REPO, 'results', 'bench', 'trainable-throughput.json');
+  const file = path.resolve(
+    args.out ?? path.join(REPO, 'results', 'bench', 'trainable-throughput.json'),
+  );
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
   console.log([...lines, `wrote ${file}`].join('\n'));
 }

@@ -76,8 +76,9 @@ describe('examples/pytorch-cifar10/train.py through the protocol', () => {
         const log = readFileSync(path.join(dir, '.pbt', 'logs', id, 'worker-0.log'), 'utf8');
         expect(log).toMatch(/synthetic data loaded .* model cnn/);
         // An exploit with a resampled width went through resized() without an error.
-        if ((await store.listLineage(id)).some((e) => e.oldHparams.width !== e.newHparams.width))
-          expect(log).toMatch(/width \d+ -> \d+/);
+        const lineage = await store.listLineage(id);
+        expect(lineage.some((e) => e.oldHparams.width !== e.newHparams.width)).toBe(true);
+        expect(log).toMatch(/width \d+ -> \d+/);
       } finally {
         await store.close();
       }
