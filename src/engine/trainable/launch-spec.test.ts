@@ -21,6 +21,10 @@ describe('launching a trainable', () => {
     expect(spec.argv).toEqual(['python3', 'my train.py', '--data', '/d d', '-v']);
     expect(spec.cwd).toBe('/w');
     expect(trainableName(launchSpec(config('python3 train.py --fast'), {}))).toBe('train.py');
+    expect(trainableName(launchSpec(config('python3 -u train.py --model cnn'), {}))).toBe(
+      'train.py',
+    );
+    expect(trainableName(launchSpec(config('./trainer --width 64'), {}))).toBe('trainer');
   });
 
   it('puts the Python helper first on PYTHONPATH, keeps the user’s, and adds the config env', () => {

@@ -70,9 +70,13 @@ export function assertExecutable(spec: LaunchSpec): void {
   ]);
 }
 
-/** A readable task name: the script's file name, e.g. `train.py`, else the program's. */
+/**
+ * A readable task name: the script's file name, e.g. `train.py`, else the program's. The script
+ * is the first word after the program that looks like a file (has a `.` or `/`), so flag values
+ * (`--model cnn`) never name it.
+ */
 export function trainableName(spec: LaunchSpec): string {
-  const script = [...spec.argv].reverse().find((w) => !w.startsWith('-'));
+  const script = spec.argv.slice(1).find((w) => !w.startsWith('-') && /[./]/.test(w));
   return path.basename(script ?? spec.argv[0]);
 }
 
