@@ -133,20 +133,7 @@ export class PostgresDatabase {
   ): Promise<T> {
     await this.ensureSchema();
     const pool = options.durability === 'relaxed' ? this.relaxedPool : this.pool;
-    const db: Queryable = {
-      query: async <R extends object>(
-        sql: string,
-        params: readonly unknown[] = [],
-        name?: string,
-      ) =>
-        (
-          await pool.query<R>(
-            name === undefined
-              ? { text: sql, values: params as unknown[] }
-              : { name, text: sql, values: params as unknown[] },
-          )
-        ).rows,
-    };
+    const db = queryableOn(pool);
     return withRetry((attempt) => work(db, attempt), this.retry, {
       ...this.hooks(),
       ...(options.alsoRetry ? { alsoRetry: options.alsoRetry } : {}),
@@ -177,20 +164,7 @@ export class PostgresDatabase {
     // no-op listener (connection.ts), and the failing query reports it.
     const client = await this.pool.connect();
     let broken: Error | undefined;
-    const tx: Queryable = {
-      query: async <R extends object>(
-        sql: string,
-        params: readonly unknown[] = [],
-        name?: string,
-      ) =>
-        (
-          await client.query<R>(
-            name === undefined
-              ? { text: sql, values: params as unknown[] }
-              : { name, text: sql, values: params as unknown[] },
-          )
-        ).rows,
-    };
+    const tx = queryableOn(client);
     try {
       await client.query('BEGIN');
       const result = await work(tx);
@@ -207,4 +181,23 @@ export class PostgresDatabase {
       client.release(broken);
     }
   }
+}
+
+/** Something pg can run a statement on: the pool (autocommit) or one checked-out client. */
+interface StatementRunner {
+  query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
+}
+
+/** `name` makes the statement a named prepared one (see Queryable). */
+function queryableOn(runner: StatementRunner): Queryable {
+  return {
+    query: async <R extends object>(sql: string, params: readonly unknown[] = [], name?: string) =>
+      (
+        await runner.query<R & pg.QueryResultRow>(
+          name === undefined
+            ? { text: sql, values: params as unknown[] }
+            : { name, text: sql, values: params as unknown[] },
+        )
+      ).rows,
+  };
 }
