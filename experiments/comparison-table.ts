@@ -60,8 +60,11 @@ function ofMetric(m: MethodSummary): MethodSummary {
 const rows = Object.entries(json.methods)
   .map(([method, m]): [string, MethodSummary] => [method, ofMetric(m)])
   .sort(([, a], [, b]) => (b.mean ?? -Infinity) - (a.mean ?? -Infinity));
+// Merged comparisons (experiments/merge-comparisons.ts) may hold methods with different seed counts.
+const counts = new Set(rows.map(([, m]) => m.seeds.length));
+const over = counts.size === 1 ? `${[...counts][0]} seeds` : "each method's seeds";
 const out = [
-  `| method | ${metric === undefined ? '' : `${metric}: `}mean ± 95 % CI (t, ${json.seeds.length} seeds) | per seed | member-steps | wall s |`,
+  `| method | ${metric === undefined ? '' : `${metric}: `}mean ± 95 % CI (t, ${over}) | per seed | member-steps | wall s |`,
   '|---|---|---|---|---|',
   ...rows.map(([method, m]) => {
     const half = m.ci95 === null ? null : (m.ci95[1] - m.ci95[0]) / 2;

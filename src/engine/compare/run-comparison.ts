@@ -16,7 +16,13 @@ import type { MemberRecord, ResultRecord, Store } from '../store/store.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { childCpuSeconds } from './cpu-time.js';
 import { pickByValidation } from './pick.js';
-import { mean, sampleSd, tInterval95 } from './stats.js';
+import {
+  CURVE_FRACTIONS,
+  summarizeMethod,
+  type ComparisonJson,
+  type MethodSummary,
+  type RunSummary,
+} from './summary.js';
 
 /**
  * 'replay' and 'final' are not equal-budget methods but PBT's diagnostics (same seed): a fresh
@@ -272,54 +278,6 @@ async function runExperiment(
   return outcome.status === 'done';
 }
 
-export interface RunSummary {
-  readonly seed: number;
-  readonly experiments: readonly string[];
-  readonly member: { readonly experiment: string; readonly id: number } | null;
-  readonly validationScore: number | null;
-  readonly score: number | null;
-  /** Every metric of the picked member's last evaluation (e.g. a trainable's test_accuracy). */
-  readonly metrics: Metrics | null;
-  readonly hparams: Record<string, unknown> | null;
-  readonly totalSteps: number;
-  readonly wallSeconds: number;
-  readonly cpuSeconds: number;
-}
-
-/** Best validation score seen so far against member-steps spent, at tenths of the run. */
-export interface ComputeCurve {
-  readonly steps: number[];
-  readonly mean: (number | null)[];
-  readonly ci95: ([number, number] | null)[];
-}
-
-export interface MethodSummary {
-  readonly seeds: (number | null)[];
-  readonly curve: ComputeCurve;
-  readonly mean: number | null;
-  readonly sd: number | null;
-  readonly ci95: [number, number] | null;
-  readonly totalSteps: number;
-  readonly wallSeconds: number;
-  readonly cpuSeconds: number;
-  readonly runs: readonly RunSummary[];
-}
-
-export interface ComparisonJson {
-  readonly id: string;
-  readonly task: string;
-  readonly metric: string;
-  readonly higherIsBetter: true;
-  readonly finalScore: string;
-  readonly interval: string;
-  readonly population: number;
-  readonly budgetSteps: number;
-  readonly seeds: readonly number[];
-  readonly methods: Record<string, MethodSummary>;
-  readonly loadAverage: readonly number[];
-  readonly writtenAt: string;
-}
-
 /** Summarise the finished runs into the comparison.json schema. */
 export async function summarizeComparison(
   state: ComparisonState,
@@ -334,7 +292,6 @@ export async function summarizeComparison(
   const methods: Record<string, MethodSummary> = {};
   for (const method of spec.methods) {
     const runs: RunSummary[] = [];
-    const curves: (number | null)[][] = [];
     for (const seed of spec.seeds) {
       const ids = (await store.listExperiments())
         .map((e) => e.id)
@@ -354,7 +311,6 @@ export async function summarizeComparison(
           experimentOf.push(id);
         }
       }
-      curves.push(anytimeCurve(results, FRACTIONS, (i) => experimentOf[i] ?? ''));
       const pick = pickByValidation(members);
       const spent = state.runs[runKey(method, seed)];
       runs.push({
@@ -373,32 +329,10 @@ export async function summarizeComparison(
         totalSteps: members.reduce((s, m) => s + m.step, 0),
         wallSeconds: spent?.wallSeconds ?? 0,
         cpuSeconds: spent?.cpuSeconds ?? 0,
+        curve: anytimeCurve(results, CURVE_FRACTIONS, (i) => experimentOf[i] ?? ''),
       });
     }
-    const scores = runs.map((r) => r.score);
-    const finite = scores.filter((s): s is number => s !== null);
-    const totalSteps = mean(runs.map((r) => r.totalSteps));
-    methods[method] = {
-      seeds: scores,
-      curve: {
-        steps: FRACTIONS.map((f) => Math.round(f * totalSteps)),
-        mean: FRACTIONS.map((_, i) => {
-          const ys = curves.map((c) => c[i] ?? null);
-          return ys.every((y) => y !== null) ? mean(ys) : null;
-        }),
-        ci95: FRACTIONS.map((_, i) => {
-          const ys = curves.map((c) => c[i] ?? null);
-          return ys.every((y) => y !== null) ? tInterval95(ys) : null;
-        }),
-      },
-      mean: finite.length > 0 ? mean(finite) : null,
-      sd: finite.length > 0 ? sampleSd(finite) : null,
-      ci95: finite.length > 0 ? tInterval95(finite) : null,
-      totalSteps,
-      wallSeconds: mean(runs.map((r) => r.wallSeconds)),
-      cpuSeconds: mean(runs.map((r) => r.cpuSeconds)),
-      runs,
-    };
+    methods[method] = summarizeMethod(runs);
   }
   return {
     id: spec.id,
@@ -418,8 +352,6 @@ export async function summarizeComparison(
     writtenAt: new Date().toISOString(),
   };
 }
-
-const FRACTIONS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
 /**
  * Best validation score among the results recorded before `fraction` of the run's member-steps
