@@ -12,7 +12,7 @@ import {
 import { lineChart, toCurves, updateLineChart, type LiveChart, type Marker } from './charts.js';
 import { clear, formatNum, formatTime, formatValue, h } from './dom.js';
 import { ExperimentState } from './state.js';
-import { exploitTip, lineageTree } from './tree.js';
+import { exploitTip, lineageTree, type LineageTreeView } from './tree.js';
 
 /**
  * The dashboard page. Live (served by `pbt dashboard`): an experiment list and, under
@@ -230,6 +230,7 @@ class ExperimentView {
   private scoreChart: { div: HTMLElement; live: LiveChart } | null = null;
   private readonly hparamCharts = new Map<string, { div: HTMLElement; live: LiveChart }>();
   private selectedPanel: HTMLElement | null = null;
+  private tree: LineageTreeView | null = null;
   /** The state's lineageVersion the tree was drawn from. */
   private drawnLineage = -1;
 
@@ -272,6 +273,8 @@ class ExperimentView {
     };
     const model = timed('model', () => this.state.model());
     const scrollY = window.scrollY;
+    // A selection made with the keyboard redraws the tree: the focus goes back to its row.
+    const treeFocus = this.tree?.focused();
     hideTip();
     clear(app);
     const width = this.width();
@@ -299,6 +302,7 @@ class ExperimentView {
     );
     app.dataset.timings = JSON.stringify(timings);
     window.scrollTo(0, scrollY);
+    if (treeFocus?.active === true && treeFocus.key !== null) this.tree?.focusRow(treeFocus.key);
     // How long the model and the drawing took (read by bench/dashboard.ts).
     app.dataset.renderMs = (performance.now() - this.lastRender).toFixed(1);
     app.dataset.results = String(this.state.results.length);
@@ -338,7 +342,9 @@ class ExperimentView {
     timed('lineage', () => {
       if (this.drawnLineage !== this.state.lineageVersion) {
         hideTip();
+        const focus = this.tree?.focused();
         parts.lineage = swap(parts.lineage, this.lineageSection(m, width));
+        if (focus?.active === true && focus.key !== null) this.tree?.focusRow(focus.key);
       } else if (this.selectedPanel !== null) {
         clear(this.selectedPanel);
         this.fillSelected(this.selectedPanel, m);
@@ -477,7 +483,7 @@ class ExperimentView {
     this.fillSelected(panel, model);
     this.selectedPanel = panel;
     this.drawnLineage = this.state.lineageVersion;
-    const svg = lineageTree(model.lineage, this.selected, treeWidth, {
+    this.tree = lineageTree(model.lineage, this.selected, treeWidth, {
       onSelect: (m) => this.select(m),
       showTip,
       hideTip,
@@ -491,7 +497,7 @@ class ExperimentView {
         { class: 'note' },
         'Each line is a stretch of training; a curve is an exploit (hover it: donor, step, old → new values, what explore did). Click a member to highlight its ancestry and show its schedule.',
       ),
-      h('div', { class: 'split' }, h('div', { class: 'tree-wrap' }, svg), panel),
+      h('div', { class: 'split' }, this.tree.element, panel),
     );
   }
 
