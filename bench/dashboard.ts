@@ -8,10 +8,14 @@
  *
  * Measures:
  * - first view: from navigation to the experiment page drawn (scores, hyperparameters, lineage
- *   tree, population table), cold (the first page after the server started: the store is read
- *   and the snapshot serialised) and warm (the server's cached snapshot), and its parts: the
- *   server's snapshot (cold, on a second server; warm), the page's JSON parse, decoding the
- *   columns, and the render;
+ *   tree, population table), cold (the first page, opened the moment the server listens: the
+ *   store is read and the snapshot serialised, partly while the server starts, as it reads the
+ *   running experiments ahead), cold without that read-ahead (a later server, prefetch off),
+ *   and warm (the server's cached snapshot), and its parts: the server's snapshot (cold, on a
+ *   second server without read-ahead; warm), the page's JSON parse, decoding the columns, and
+ *   the render. Two clocks: Playwright's wait for a population row (as before; it polls at
+ *   growing intervals, up to 500 ms apart, so it can report up to 0.5 s late) and the page's
+ *   own time from navigation to the first frame painted after the render (`drawnAt`);
  * - updates: a writer appends `batch` results; the time until the page shows them (poll interval
  *   1 s + redraw at most once a second are included), the redraw time, and the update's size
  *   on the wire against the snapshot's.
@@ -59,12 +63,15 @@ if (!existsSync(db)) {
 const writer = new SqliteStore(db);
 
 const loadavgAtStart = os.loadavg();
-const reader = await openStore(`sqlite:${db}`, { readOnly: true });
-const dashboard = await startDashboard({ store: reader });
+// The browser first: the cold view starts the moment the server listens, so the server's read
+// ahead (prefetch) overlaps only its own start-up and the page's load, as for a user who
+// opens the page right away.
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
+const reader = await openStore(`sqlite:${db}`, { readOnly: true });
+const dashboard = await startDashboard({ store: reader });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
 /** Opens one experiment's stream and reads it to the end of its snapshot event. */
@@ -86,8 +93,11 @@ async function readSnapshot(base: string): Promise<{ bytes: number; ms: number }
 }
 
 /** Opens the experiment in a fresh tab; the time until it is drawn, and the page's own timings. */
-async function firstView(): Promise<{
+async function firstView(base = dashboard.url): Promise<{
+  /** Playwright's wait for a population row: it polls after 0, 20, 50, 100, 100, then every 500 ms. */
   ms: number;
+  /** Since navigation, measured in the page: the first frame after the render was painted. */
+  drawnAt: number;
   renderMs: number;
   parseMs: number;
   decodeMs: number;
@@ -98,12 +108,14 @@ async function firstView(): Promise<{
 }> {
   const tab = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const t = performance.now();
-  await tab.goto(`${dashboard.url}#/experiment/${id}`);
+  await tab.goto(`${base}#/experiment/${id}`);
   await tab.locator('#population tbody tr').first().waitFor({ timeout: 120_000 });
   const ms = Math.round(performance.now() - t);
   const app = tab.locator('#app');
+  await tab.waitForFunction(() => document.getElementById('app')?.dataset.drawnAt !== undefined);
   const view = {
     ms,
+    drawnAt: Number(await app.getAttribute('data-drawn-at')),
     renderMs: Number(await app.getAttribute('data-render-ms')),
     parseMs: Number(await app.getAttribute('data-parse-ms')),
     decodeMs: Number(await app.getAttribute('data-decode-ms')),
@@ -115,15 +127,20 @@ async function firstView(): Promise<{
   return view;
 }
 
-// Cold: the first page after the server started (the store is read, the snapshot serialised).
+// Cold: the first page after the server started (the store is read, the snapshot serialised,
+// partly ahead of the page: the server reads the running experiment while it starts).
 const cold = await firstView();
 // Warm: the snapshot is cached by the server for every page of this experiment.
 const warmSnapshot = await readSnapshot(dashboard.url);
 const warm = await firstView();
-// The server's cold part alone, on a second server over the same store.
-const second = await startDashboard({ store: reader });
+// The server's cold part alone, on a second server over the same store, without read-ahead.
+const second = await startDashboard({ store: reader, prefetch: false });
 const coldSnapshot = await readSnapshot(second.url);
 await second.close();
+// A first page on a server that did not read ahead (this process's code is warm by now).
+const third = await startDashboard({ store: reader, prefetch: false });
+const coldNoPrefetch = await firstView(third.url);
+await third.close();
 
 // The page followed through the updates.
 await page.goto(`${dashboard.url}#/experiment/${id}`);
@@ -205,6 +222,9 @@ const report = {
   resultsShown: shown0,
   snapshotBytes: warmSnapshot.bytes,
   firstViewMs: cold.ms,
+  firstDrawnAtMs: cold.drawnAt,
+  warmDrawnAtMs: warm.drawnAt,
+  coldNoPrefetchDrawnAtMs: coldNoPrefetch.drawnAt,
   firstRenderMs: cold.renderMs,
   firstParseMs: cold.parseMs,
   firstDecodeMs: cold.decodeMs,
@@ -213,6 +233,10 @@ const report = {
   firstSnapshotAt: cold.snapshotAt,
   warmStreamOpenedAt: warm.streamOpenedAt,
   warmSnapshotAt: warm.snapshotAt,
+  warmRenderMs: warm.renderMs,
+  warmRenderParts: warm.parts,
+  coldNoPrefetchFirstViewMs: coldNoPrefetch.ms,
+  coldNoPrefetchSnapshotAt: coldNoPrefetch.snapshotAt,
   snapshotMs: coldSnapshot.ms,
   warmFirstViewMs: warm.ms,
   warmSnapshotMs: warmSnapshot.ms,

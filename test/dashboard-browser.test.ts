@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memberColor } from '../src/engine/dashboard/client/dom.js';
 import { startDashboard } from '../src/engine/dashboard/server.js';
 import { openStore } from '../src/engine/store/open-store.js';
 import { SqliteStore } from '../src/engine/store/sqlite/sqlite-store.js';
@@ -27,6 +28,34 @@ async function screenshot(page: Page, name: string): Promise<void> {
 /** The number shown in a summary card. */
 async function cardValue(page: Page, id: string): Promise<number> {
   return Number(await page.locator(`#${id} .value`).textContent());
+}
+
+/**
+ * Where the lineage tree's canvas shows this colour (a member's bars, an exploit dot's red), in
+ * page coordinates: the middle of the first pixel whose neighbours all have it too. Null if none.
+ */
+async function pointOfColor(page: Page, hex: string): Promise<{ x: number; y: number } | null> {
+  const canvas = page.locator('canvas.tree');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  const at = await canvas.evaluate((c: HTMLCanvasElement, color: string) => {
+    const rgb = [1, 3, 5].map((i) => parseInt(color.slice(i, i + 2), 16));
+    const { width, height } = c;
+    const data = c.getContext('2d')?.getImageData(0, 0, width, height).data;
+    if (data === undefined) return null;
+    const is = (x: number, y: number): boolean =>
+      rgb.every((v, k) => data[(y * width + x) * 4 + k] === v) &&
+      data[(y * width + x) * 4 + 3] === 255;
+    for (let y = 1; y < height - 1; y++)
+      for (let x = 1; x < width - 1; x++)
+        if (is(x, y) && is(x - 1, y) && is(x + 1, y) && is(x, y - 1) && is(x, y + 1))
+          return {
+            x: ((x + 0.5) * c.clientWidth) / width,
+            y: ((y + 0.5) * c.clientHeight) / height,
+          };
+    return null;
+  }, hex);
+  return at === null || box === null ? null : { x: box.x + at.x, y: box.y + at.y };
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
@@ -119,7 +148,9 @@ if (!existsSync(CHROMIUM)) {
         expect(await page.locator('#member-count .sub').textContent()).toMatch(/running/);
 
         // Select member 1 in the lineage tree: its ancestry highlighted, its schedule shown.
-        await page.locator('svg.tree rect.segment[data-member="1"]').first().click();
+        const member1 = await pointOfColor(page, memberColor(1));
+        expect(member1).not.toBeNull();
+        await page.mouse.click(member1?.x ?? 0, member1?.y ?? 0);
         await page.locator('#selected-member h3').waitFor();
         expect(await page.locator('#selected-member h3').textContent()).toMatch(/^Member 1/);
         expect(
@@ -127,13 +158,16 @@ if (!existsSync(CHROMIUM)) {
         ).toBeGreaterThan(0);
         expect(await page.locator('#population tr.selected td').first().textContent()).toBe('m1');
 
-        // Hover an exploit, once there is one: donor, step, old -> new values, explore.
-        await waitFor(
-          'an exploit',
-          async () => (await page.locator('svg.tree .exploit-dot').count()) > 0,
-        );
-        await page.locator('svg.tree .exploit-dot').first().hover();
-        const tip = await page.locator('.tip').textContent();
+        // Hover an exploit (a red dot), once there is one: donor, step, old -> new values,
+        // explore. The tree is drawn again when an exploit arrives: find the dot, then hover.
+        let tip: string | null = null;
+        await waitFor('an exploit dot to hover', async () => {
+          const dot = await pointOfColor(page, '#dc2626');
+          if (dot === null) return false;
+          await page.mouse.move(dot.x, dot.y);
+          tip = await page.locator('.tip').textContent();
+          return (tip ?? '').includes('←');
+        });
         expect(tip).toMatch(/← m\d+/);
         expect(tip).toMatch(/explore: /);
         await screenshot(page, 'dashboard-lineage.png');
@@ -217,8 +251,17 @@ if (!existsSync(CHROMIUM)) {
         expect(await offline.locator('h1').textContent()).toContain(`name ${evil}`);
         for (const id of ['scores', 'lineage', 'hyperparameters', 'schedule', 'population'])
           expect(await offline.locator(`section#${id}`).count()).toBe(1);
-        await offline.locator('svg.tree rect.segment[data-member="2"]').first().click();
+        // The keyboard: down the tree's rows to one of member 2's, Enter selects it.
+        await offline.locator('canvas.tree').focus();
+        const described = offline.locator('.tree-canvas [role=status]');
+        for (let i = 0; i < 40; i++) {
+          await offline.keyboard.press('ArrowDown');
+          if ((await described.textContent())?.startsWith('member 2,')) break;
+        }
+        expect(await described.textContent()).toMatch(/^member 2, steps \d+–\d+/);
+        await offline.keyboard.press('Enter');
         expect(await offline.locator('#selected-member h3').textContent()).toMatch(/^Member 2/);
+        expect(await offline.evaluate(() => document.activeElement?.tagName)).toBe('CANVAS');
         expect(
           await offline.evaluate(() => (window as { __pwned?: number }).__pwned),
         ).toBeUndefined();

@@ -80,6 +80,8 @@ export interface ScheduleOptions {
    * this step are not applied: the model is the one that was evaluated at this step.
    */
   readonly atStep?: number;
+  /** The results already grouped by `groupResults`, when the caller has them. */
+  readonly byMember?: ReadonlyMap<MemberId, readonly ResultRecord[]>;
 }
 
 /**
@@ -92,7 +94,7 @@ export function scheduleOf(
   lineage: readonly LineageEvent[],
   options: ScheduleOptions = {},
 ): Schedule {
-  const byMember = groupResults(results);
+  const byMember = options.byMember ?? groupResults(results);
   const eventsByMember = new Map<MemberId, LineageEvent[]>();
   for (const ev of lineage) {
     const list = eventsByMember.get(ev.memberId) ?? [];

@@ -166,6 +166,45 @@ describe('dashboard server (real SQLite file, real HTTP)', () => {
     expect(await Promise.race([closed, hung])).toBe('closed');
   });
 
+  it('reads the running experiments while it starts: their first page needs no read', async () => {
+    const { writer, dashboard } = await setup();
+    await dashboard.close();
+    await writer.setExperimentStatus('private', 'done');
+    const full: string[] = [];
+    const reader = await openStore(`sqlite:${join(dir, 'pbt.db')}`, { readOnly: true });
+    cleanup.push(() => reader.close());
+    // Counts the full reads of an experiment's results (a page's snapshot needs one).
+    const counted = new Proxy(reader, {
+      get(target, key) {
+        if (key === 'listResultsSince')
+          return (id: string, after: number) => {
+            if (after === 0) full.push(id);
+            return target.listResultsSince(id, after);
+          };
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+      },
+    });
+    const started = await startDashboard({ store: counted, pollMs: 50 });
+    cleanup.push(() => started.close());
+    for (let i = 0; i < 100 && full.length === 0; i++) await delay(20);
+    expect(full).toEqual(['small']);
+    const abort = new AbortController();
+    cleanup.push(() => Promise.resolve(abort.abort()));
+    const stream = events(`${started.url}api/experiments/small/stream`, abort.signal);
+    const first = await nextEvent(stream);
+    expect(first.event).toBe('snapshot');
+    expect(fromSnapshot(JSON.parse(first.data) as ExperimentSnapshot).results).toHaveLength(12);
+    // Not read again for the page, nor by its polls (rows appear in id order in SQLite:
+    // each poll reads after the highest id seen).
+    await delay(300);
+    expect(full).toEqual(['small']);
+    // Another experiment is read when a page asks for it.
+    const other = events(`${started.url}api/experiments/private/stream`, abort.signal);
+    expect((await nextEvent(other)).event).toBe('snapshot');
+    expect(full).toContain('private');
+  });
+
   it('answers 404 for an unknown experiment', async () => {
     const { dashboard } = await setup();
     const res = await fetch(`${dashboard.url}api/experiments/nope/stream`);

@@ -67,6 +67,15 @@ export class ExperimentHub {
     return () => this.unsubscribe(sub);
   }
 
+  /**
+   * Serialises the snapshot before any page asks (read ahead at server start); a hub nobody
+   * opens is dropped after `idleMs` like one whose pages all left.
+   */
+  prepare(): void {
+    this.currentSnapshot();
+    if (this.subscribers.size === 0) this.startIdleTimer();
+  }
+
   /** Stops polling and lets go of every page (the server is closing). */
   close(): void {
     this.stopPolling?.();
@@ -80,6 +89,11 @@ export class ExperimentHub {
     // Nobody watches: stop reading the store; keep the records a while for the next page.
     this.stopPolling?.();
     this.stopPolling = null;
+    this.startIdleTimer();
+  }
+
+  private startIdleTimer(): void {
+    clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(this.options.onIdle, this.options.idleMs);
     this.idleTimer.unref();
   }

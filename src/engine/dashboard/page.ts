@@ -35,7 +35,7 @@ async function bundleClient(): Promise<ClientBundle> {
     format: 'iife',
     platform: 'browser',
     target: 'es2020',
-    minify: true,
+    minify: process.env.PBT_PROFILE_UNMINIFIED === undefined,
     write: false,
     outdir: 'out',
     legalComments: 'none',

@@ -20,7 +20,15 @@ export interface DashboardOptions {
   /** How often an open page's experiment is re-read (ms). */
   readonly pollMs?: number;
   readonly now?: () => number;
+  /**
+   * Read the experiments a page most likely opens first (the running ones, else the newest)
+   * while the server starts, so the first page does not wait for the read. Default true.
+   */
+  readonly prefetch?: boolean;
 }
+
+/** At most this many experiments are read ahead (each hub holds its records in memory). */
+const PREFETCH_MAX = 2;
 
 export interface RunningDashboard {
   readonly url: string;
@@ -33,9 +41,6 @@ export async function dashboardApp(options: DashboardOptions): Promise<FastifyIn
   const data = new DashboardData(options.store);
   const pollMs = options.pollMs ?? 1000;
   const now = options.now ?? Date.now;
-  const bundle = await clientBundle();
-  const page = renderPage(bundle, { kind: 'live' }, 'pbt dashboard');
-  const app = Fastify({ logger: false });
   const streams = new Set<() => void>();
   // One hub per experiment shown, shared by all its pages (see ExperimentHub).
   const hubs = new Map<string, Promise<ExperimentHub>>();
@@ -57,6 +62,23 @@ export async function dashboardApp(options: DashboardOptions): Promise<FastifyIn
     }
     return hub;
   };
+  // Read ahead while the page is bundled (esbuild works in its own process meanwhile). A
+  // failure is left for the page that asks to report.
+  if (options.prefetch !== false) {
+    void data.likelyFirst(PREFETCH_MAX).then(
+      (ids) => {
+        for (const id of ids)
+          void hubOf(id).then(
+            (hub) => hub.prepare(),
+            () => undefined,
+          );
+      },
+      () => undefined,
+    );
+  }
+  const bundle = await clientBundle();
+  const page = renderPage(bundle, { kind: 'live' }, 'pbt dashboard');
+  const app = Fastify({ logger: false });
 
   // Errors reach the page without the server's paths (a SQLite error can name its file).
   app.setErrorHandler((err: unknown, _req, reply) => {

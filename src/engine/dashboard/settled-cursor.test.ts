@@ -24,4 +24,12 @@ describe('SettledCursor', () => {
     // Rows at or below the cursor are never handed out again, even if a store repeats them.
     expect(c.accept(rows(4, 5, 6, 7), 1700).map((r) => r.id)).toEqual([7]);
   });
+
+  it('with nothing to settle (rows visible in id order), moves to the highest id at once', () => {
+    const c = new SettledCursor(0);
+    expect(c.accept(rows(1, 2, 3), 0).map((r) => r.id)).toEqual([1, 2, 3]);
+    expect(c.from).toBe(3);
+    expect(c.accept(rows(4), 0).map((r) => r.id)).toEqual([4]);
+    expect(c.from).toBe(4);
+  });
 });

@@ -193,7 +193,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
 
   let scheduleView: ScheduleView | null = null;
   if (best !== null) {
-    const schedule = scheduleOf(best.memberId, results, lineage);
+    const schedule = scheduleOf(best.memberId, results, lineage, { byMember });
     scheduleView = {
       schedule,
       paramNames: varying,
@@ -233,7 +233,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     scores,
     hparams,
     schedule: scheduleView,
-    lineage: buildLineageGraph(results, lineage, memberIds),
+    lineage: buildLineageGraph(results, lineage, memberIds, byMember),
     comparison,
   };
 }

@@ -108,6 +108,13 @@ export interface Store {
   /** Lineage events of an experiment whose id is greater than `afterId`, in id order. Read-only. */
   listLineageSince(experimentId: string, afterId: number): Promise<LineageEvent[]>;
   /**
+   * True when result and lineage rows become visible in id order (one write transaction at a
+   * time: SQLite, memory): a reader that saw id n never later sees a row below n, so an
+   * incremental reader can move its cursor to the highest id read. PostgreSQL hands ids out
+   * before commit; there it is absent (see the dashboard's SettledCursor).
+   */
+  readonly idsVisibleInOrder?: boolean;
+  /**
    * Checkpoint keys to keep, over all experiments: every member's current checkpoint and each
    * experiment's best result's checkpoint (see the contract above).
    */

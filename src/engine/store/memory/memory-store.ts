@@ -49,6 +49,8 @@ import type {
  * keeps it, so several "connections" may share one instance.
  */
 export class MemoryStore implements Store {
+  /** Every write holds the one write lock, ids included: rows appear in id order. */
+  readonly idsVisibleInOrder = true;
   private readonly experiments = new Map<string, ExperimentRow>();
   /** Member rows per experiment, indexed by member id. */
   private readonly members = new Map<string, MemberRow[]>();

@@ -21,7 +21,6 @@ import {
   lineageToRow,
   memberFromRow,
   memberToRow,
-  resultFromRow,
   resultToRow,
   type ExperimentRow,
   type LineageRow,
@@ -43,6 +42,7 @@ import type {
   Store,
 } from '../store.js';
 import { applyMigrations } from './migrations.js';
+import { RESULT_COLUMNS, resultsFromCells, type ResultCells } from './result-cells.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's transaction before failing (ms). */
@@ -102,12 +102,16 @@ function prepareStatements(db: Database.Database) {
        VALUES (@experiment_id, @member_id, @step, @score, @metrics, @error, @hparams,
          @checkpoint, @time, @train_seconds)`,
     ),
-    listResults: db.prepare<[string], ResultRow>(
-      'SELECT * FROM results WHERE experiment_id = ? ORDER BY member_id, step, id',
-    ),
-    listRecentResults: db.prepare<[string, number], ResultRow>(
-      'SELECT * FROM results WHERE experiment_id = ? ORDER BY id DESC LIMIT ?',
-    ),
+    listResults: db
+      .prepare<[string], ResultCells>(
+        `SELECT ${RESULT_COLUMNS} FROM results WHERE experiment_id = ? ORDER BY member_id, step, id`,
+      )
+      .raw(),
+    listRecentResults: db
+      .prepare<[string, number], ResultCells>(
+        `SELECT ${RESULT_COLUMNS} FROM results WHERE experiment_id = ? ORDER BY id DESC LIMIT ?`,
+      )
+      .raw(),
     insertLineage: db.prepare<[Unnumbered<LineageRow>]>(
       `INSERT INTO lineage (experiment_id, member_id, step, donor, donor_step, donor_checkpoint,
          old_hparams, new_hparams, operations, time)
@@ -117,9 +121,14 @@ function prepareStatements(db: Database.Database) {
     listLineage: db.prepare<[string], LineageRow>(
       'SELECT * FROM lineage WHERE experiment_id = ? ORDER BY id',
     ),
-    listResultsSince: db.prepare<[string, number], ResultRow>(
-      'SELECT * FROM results WHERE experiment_id = ? AND id > ? ORDER BY id',
-    ),
+    // Walks the table in id order from the cursor: a dashboard's poll reads only the new rows
+    // (through the experiment's index it read every row of the experiment, then sorted them).
+    listResultsSince: db
+      .prepare<[string, number], ResultCells>(
+        `SELECT ${RESULT_COLUMNS} FROM results NOT INDEXED
+         WHERE experiment_id = ? AND id > ? ORDER BY id`,
+      )
+      .raw(),
     listLineageSince: db.prepare<[string, number], LineageRow>(
       'SELECT * FROM lineage WHERE experiment_id = ? AND id > ? ORDER BY id',
     ),
@@ -148,6 +157,8 @@ const RETAINED = `(
  * both read a member as free and both claim it.
  */
 export class SqliteStore implements Store {
+  /** Every write holds the one write lock, ids included: rows appear in id order. */
+  readonly idsVisibleInOrder = true;
   private readonly db: Database.Database;
   private readonly sql: ReturnType<typeof prepareStatements>;
 
@@ -302,12 +313,12 @@ export class SqliteStore implements Store {
   }
 
   listResults(experimentId: string): Promise<ResultRecord[]> {
-    return asPromise(() => this.sql.listResults.all(experimentId).map(resultFromRow));
+    return asPromise(() => resultsFromCells(experimentId, this.sql.listResults.all(experimentId)));
   }
 
   listRecentResults(experimentId: string, limit: number): Promise<ResultRecord[]> {
     return asPromise(() =>
-      this.sql.listRecentResults.all(experimentId, limit).reverse().map(resultFromRow),
+      resultsFromCells(experimentId, this.sql.listRecentResults.all(experimentId, limit).reverse()),
     );
   }
 
@@ -316,7 +327,9 @@ export class SqliteStore implements Store {
   }
 
   listResultsSince(experimentId: string, afterId: number): Promise<ResultRecord[]> {
-    return asPromise(() => this.sql.listResultsSince.all(experimentId, afterId).map(resultFromRow));
+    return asPromise(() =>
+      resultsFromCells(experimentId, this.sql.listResultsSince.all(experimentId, afterId)),
+    );
   }
 
   listLineageSince(experimentId: string, afterId: number): Promise<LineageEvent[]> {
