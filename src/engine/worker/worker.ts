@@ -43,7 +43,10 @@ export interface WorkerOptions {
   readonly log?: (message: string) => void;
   /** Set to stop at the next safe point (Ctrl-C). */
   readonly signal?: AbortSignal;
-  /** Observe timings (benchmarks). */
+  /**
+   * Observe timings (benchmarks): called when the worker is done with a ready point and moves
+   * on; its checkpoint write and record may still be in flight (overlapCheckpointWrites).
+   */
   readonly onReadyPoint?: (timing: ReadyPointTiming) => void;
   /**
    * Collect unreferenced checkpoints while running (docs/reliability.md), at most once per
@@ -71,7 +74,10 @@ export interface ReadyPointTiming {
   readonly step: number;
   /** Seconds in task.train + task.evaluate. */
   readonly trainSeconds: number;
-  /** Seconds in everything else of this cycle: claim, decide, load/save, store writes. */
+  /**
+   * Seconds in everything else of this cycle: claim, decide, load/save, store writes, and any
+   * wait for the previous ready point's checkpoint write (not the write itself when it overlaps).
+   */
   readonly overheadSeconds: number;
 }
 
