@@ -157,6 +157,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   // Wall-clock, not env.clock: collection compares against file modification times.
   let lastCollect = Date.now();
   let cache: CachedState | null = null;
+  // When the cycle in progress started; kept across a claim that had to finish the previous
+  // record first, so that wait counts as this ready point's overhead.
+  let cycleStart: number | null = null;
   // The last ready point's checkpoint write and record, when they overlap the next member's cycle.
   const inFlight = new InFlightRecord();
   let readyPoints = 0;
@@ -175,7 +178,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         await inFlight.settle();
         return summary('signal');
       }
-      const cycleStart = performance.now();
+      cycleStart ??= performance.now();
       const claimed = await claim(env, cache?.memberId, waiting);
       if (claimed.kind === 'stop') {
         await inFlight.settle();
@@ -189,6 +192,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
           continue;
         }
         waiting.clear();
+        // Waiting for other workers' members is not this worker's overhead.
+        cycleStart = null;
         await sleep(env.pollMs, env.signal);
         continue;
       }
@@ -197,7 +202,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const owned = cache;
       cache = null;
       try {
-        const outcome = await readyPoint(env, lease, owned, cycleStart, inFlight);
+        const started = cycleStart;
+        cycleStart = null;
+        const outcome = await readyPoint(env, lease, owned, started, inFlight);
         cache = outcome.cache;
         if (outcome.waited === true) {
           waiting.add(lease.memberId);
