@@ -124,6 +124,8 @@ export async function measureWorkerOverhead(
         outsideMsP90: r(q(0.9), 1),
         outsideMsMax: r(sorted.at(-1) ?? NaN, 1),
       },
+      // checkpointPut is time in the background: the write overlaps the next member's cycle, so
+      // only the part the worker waited for is in outsideSeconds (storeAndRest can go negative).
       outsideBreakdownSeconds: {
         ...Object.fromEntries(Object.entries(spent).map(([k, v]) => [k, r(v, 3)])),
         storeAndRest: r(outside - sum(Object.values(spent)), 3),

@@ -1,24 +1,27 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, type Stats } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, type Stats } from 'node:fs';
+import { readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointCorruptError, NotFoundError, PbtError } from '../core/errors.js';
 import type { CheckpointInfo, CheckpointStore, GcReport } from './checkpoint-store.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import {
+  CHECKPOINT_SUFFIX,
+  checkpointKey,
+  checkpointPath,
+  isMissing,
+  TEMP_SUFFIX,
+} from './durable-put.js';
+
+export { checkpointKey };
 
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
 const SHARD_PATTERN = /^[0-9a-f]{2}$/;
-const CHECKPOINT_SUFFIX = '.ckpt';
-const TEMP_SUFFIX = '.tmp';
 
 /** What `gc` did, with the temp-file cleanup counted separately from checkpoints. */
 export interface FilesystemGcReport extends GcReport {
   /** Leftover temp files of interrupted `put`s that were removed (their bytes are in `freedBytes`). */
   readonly tempFilesDeleted: number;
-}
-
-/** sha256 of the bytes, lowercase hex: the key of a checkpoint. */
-export function checkpointKey(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Throws unless `key` is 64 lowercase hex digits, so a key can never name a path outside the root. */
@@ -52,12 +55,14 @@ export interface FilesystemCheckpointStoreOptions {
  * system with atomic rename) may use the same root at once: writes go to a uniquely named temp
  * file in the target directory, are fsynced, then renamed over the final name, so a reader sees
  * either nothing or the complete file. Two writers of the same key write identical bytes, so
- * whichever rename lands last is harmless.
+ * whichever rename lands last is harmless. The write itself runs on a thread of its own
+ * (checkpoint-writer.ts), so it proceeds while the caller trains.
  */
 export class FilesystemCheckpointStore implements CheckpointStore {
   readonly root: string;
   /** Where this store writes: the root, or its namespace directory. */
   readonly dir: string;
+  private readonly writer = new CheckpointWriter();
 
   constructor(root: string, options: FilesystemCheckpointStoreOptions = {}) {
     this.root = root;
@@ -75,7 +80,7 @@ export class FilesystemCheckpointStore implements CheckpointStore {
   /** Where this store writes the checkpoint with this key (whether or not it exists). */
   pathOf(key: string): string {
     assertCheckpointKey(key);
-    return join(this.dir, key.slice(0, 2), `${key}${CHECKPOINT_SUFFIX}`);
+    return checkpointPath(this.dir, key);
   }
 
   /**
@@ -97,59 +102,29 @@ export class FilesystemCheckpointStore implements CheckpointStore {
     return null;
   }
 
-  async put(bytes: Uint8Array): Promise<string> {
-    const key = checkpointKey(bytes);
-    const path = this.pathOf(key);
-    if (await this.holdsIntact(path, key)) {
-      // Already stored. Refresh the mtime: the caller is about to reference this key, and gc
-      // must treat it as just written rather than as an old orphan.
-      const now = new Date();
-      await utimes(path, now, now).catch(ignoreMissing);
-      if ((await statOrNull(path)) !== null) return key;
-      // Deleted by a concurrent gc between the two calls: fall through and write it again.
-    }
-    // Missing, or damaged (bit rot, a crash on a file system without atomic rename, a bad
-    // copy — even one of the right size): write the correct bytes over it.
-    const dir = join(this.dir, key.slice(0, 2));
-    await mkdir(dir, { recursive: true });
-    const temp = join(dir, `${key}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
-    try {
-      const handle = await open(temp, 'wx');
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, path);
-    } catch (err) {
-      await rm(temp, { force: true });
-      throw err;
-    }
-    await syncDirectory(dir);
-    return key;
+  /** Resolves once the checkpoint is durable (file and directory fsynced): see durable-put.ts. */
+  put(bytes: Uint8Array): Promise<string> {
+    return this.writer.put(this.dir, bytes);
   }
 
-  /** True when `path` exists and its bytes hash to `key` (reading it costs one pass over it). */
-  private async holdsIntact(path: string, key: string): Promise<boolean> {
-    try {
-      return checkpointKey(await readFile(path)) === key;
-    } catch (err) {
-      if (isMissing(err)) return false;
-      throw err;
-    }
+  /** Stops the writer thread (it also never keeps the process alive while idle). */
+  close(): Promise<void> {
+    return this.writer.close();
   }
 
+  /**
+   * Reads at once, synchronously: the caller (a worker restoring a member) waits for the bytes
+   * anyway, while an asynchronous read waits for a turn of the event loop at each of its steps
+   * (open, stat, reads, close). With 1 MB on a loaded machine (load 9.5) read + verify took p50
+   * 1.1 / p99 15.6 ms that way, and 0.8 / 3.9 ms read at once.
+   */
   async get(key: string): Promise<Uint8Array> {
-    const path = await this.locate(key);
-    let buf: Buffer;
-    try {
-      if (path === null) throw new NotFoundError(`checkpoint ${key}`);
-      buf = await readFile(path);
-    } catch (err) {
-      if (isMissing(err)) throw new NotFoundError(`checkpoint ${key}`);
-      throw err;
+    let buf = readIfPresent(this.pathOf(key));
+    if (buf === null) {
+      const path = await this.locate(key);
+      if (path !== null) buf = readIfPresent(path);
     }
+    if (buf === null) throw new NotFoundError(`checkpoint ${key}`);
     if (checkpointKey(buf) !== key) throw new CheckpointCorruptError(key);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -249,12 +224,13 @@ interface ScanEntry {
   readonly mtime: number;
 }
 
-function isMissing(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-}
-
-function ignoreMissing(err: unknown): void {
-  if (!isMissing(err)) throw err;
+function readIfPresent(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
 }
 
 async function statOrNull(path: string): Promise<Stats | null> {
@@ -306,17 +282,4 @@ async function removeUnlessRefreshed(path: string, cutoff: number): Promise<bool
   }
   await rm(aside, { force: true });
   return true;
-}
-
-/** Persist the rename itself; some platforms cannot open directories, which is fine to skip. */
-async function syncDirectory(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Best effort: the data itself was already fsynced.
-  } finally {
-    await handle?.close();
-  }
 }

@@ -16,10 +16,18 @@ export interface SegmentInput {
   readonly heartbeat: (now: number) => Promise<void>;
   readonly clock: () => number;
   readonly signal?: AbortSignal;
+  /**
+   * True while the worker has work finishing in the background (the previous member's
+   * checkpoint write, whose record then needs the main thread): chunks are kept short and each
+   * one ends with a turn of the event loop, so that work is not held up by a synchronous task.
+   */
+  readonly backgroundWork?: () => boolean;
 }
 
 /** Chunks aim at this wall time so heartbeats and Ctrl-C are served promptly. */
 const TARGET_CHUNK_MS = 1000;
+/** Chunk length while background work waits for the main thread. */
+const BACKGROUND_CHUNK_MS = 5;
 
 /**
  * Train from `fromStep` to `target` in chunks. Training code is usually synchronous (a timer
@@ -44,9 +52,12 @@ export async function trainSegment(
     const ms = performance.now() - t0;
     trainMs += ms;
     step += n;
+    const background = input.backgroundWork?.() === true;
+    if (background) await new Promise((resolve) => setImmediate(resolve));
     // Grow towards the chunk that fills chunkMs at the measured rate (at most 4x per chunk).
     const perStep = ms / n;
-    chunk = Math.max(1, Math.min(chunk * 4, Math.floor(chunkMs / Math.max(perStep, 1e-6))));
+    const aimMs = background ? BACKGROUND_CHUNK_MS : chunkMs;
+    chunk = Math.max(1, Math.min(chunk * 4, Math.floor(aimMs / Math.max(perStep, 1e-6))));
     const now = clock();
     if (now - lastBeat >= input.leaseMs / 3) {
       await input.heartbeat(now);

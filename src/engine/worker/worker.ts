@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { collectCheckpoints } from '../checkpoints/collect.js';
+import { checkpointKey } from '../checkpoints/durable-put.js';
 import type { ExperimentConfig } from '../config/experiment-config.js';
 import { CheckpointWriteError, LeaseLostError } from '../core/errors.js';
 import { createRng, hashSeed } from '../core/rng.js';
@@ -20,6 +21,7 @@ import { ashaSettingsOf } from '../setup/prepare-experiment.js';
 import { nextRung, type AshaSettings } from '../strategies/asha.js';
 import { applyAshaDecision } from './asha-decision.js';
 import { nextScheduleChange, scheduledHparams } from './replay-schedule.js';
+import { InFlightRecord } from './in-flight-record.js';
 import { HISTORY_LIMIT, populationHistory } from './population-history.js';
 import { sleep } from './sleep.js';
 import { StopRequested } from './stop-requested.js';
@@ -41,7 +43,10 @@ export interface WorkerOptions {
   readonly log?: (message: string) => void;
   /** Set to stop at the next safe point (Ctrl-C). */
   readonly signal?: AbortSignal;
-  /** Observe timings (benchmarks). */
+  /**
+   * Observe timings (benchmarks): called when the worker is done with a ready point and moves
+   * on; its checkpoint write and record may still be in flight (overlapCheckpointWrites).
+   */
   readonly onReadyPoint?: (timing: ReadyPointTiming) => void;
   /**
    * Collect unreferenced checkpoints while running (docs/reliability.md), at most once per
@@ -49,6 +54,12 @@ export interface WorkerOptions {
    * files older than 2 min.
    */
   readonly collect?: CollectOptions | false;
+  /**
+   * Write a ready point's checkpoint while the worker goes on with its next member, and record
+   * the result (which references the checkpoint, and gives the member back) only once the write
+   * is durable (docs/deployment.md §4). Default true; false writes and records before moving on.
+   */
+  readonly overlapCheckpointWrites?: boolean;
 }
 
 export interface CollectOptions {
@@ -63,7 +74,10 @@ export interface ReadyPointTiming {
   readonly step: number;
   /** Seconds in task.train + task.evaluate. */
   readonly trainSeconds: number;
-  /** Seconds in everything else of this cycle: claim, decide, load/save, store writes. */
+  /**
+   * Seconds in everything else of this cycle: claim, decide, load/save, store writes, and any
+   * wait for the previous ready point's checkpoint write (not the write itself when it overlaps).
+   */
   readonly overheadSeconds: number;
 }
 
@@ -89,6 +103,7 @@ interface WorkerEnv extends WorkerOptions {
   readonly leaseMs: number;
   readonly pollMs: number;
   readonly collect: CollectOptions | false;
+  readonly overlapCheckpointWrites: boolean;
   /** ASHA's rungs when the method is ASHA. */
   readonly asha: AshaSettings | null;
   /** What `decide` takes, validated once. */
@@ -124,6 +139,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     leaseMs: opts.config.leaseSeconds * 1000,
     pollMs: opts.pollMs ?? 200,
     collect: opts.collect ?? DEFAULT_COLLECT,
+    overlapCheckpointWrites: opts.overlapCheckpointWrites ?? true,
     asha: opts.config.method === 'asha' ? ashaSettingsOf(opts.config) : null,
     strategy: validateDecideConfig(
       {
@@ -141,6 +157,11 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   // Wall-clock, not env.clock: collection compares against file modification times.
   let lastCollect = Date.now();
   let cache: CachedState | null = null;
+  // When the cycle in progress started; kept across a claim that had to finish the previous
+  // record first, so that wait counts as this ready point's overhead.
+  let cycleStart: number | null = null;
+  // The last ready point's checkpoint write and record, when they overlap the next member's cycle.
+  const inFlight = new InFlightRecord();
   let readyPoints = 0;
   let exploits = 0;
   let failures = 0;
@@ -153,12 +174,26 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
 
   try {
     for (;;) {
-      if (env.signal?.aborted) return summary('signal');
-      const cycleStart = performance.now();
+      if (env.signal?.aborted) {
+        await inFlight.settle();
+        return summary('signal');
+      }
+      cycleStart ??= performance.now();
       const claimed = await claim(env, cache?.memberId, waiting);
-      if (claimed.kind === 'stop') return summary(claimed.stoppedBy);
+      if (claimed.kind === 'stop') {
+        await inFlight.settle();
+        return summary(claimed.stoppedBy);
+      }
       if (claimed.kind === 'wait') {
+        if (inFlight.pending) {
+          // The member still being recorded may be the one to claim (the last of a generation,
+          // or the only one): finish its record, then claim again at once.
+          await inFlight.settle();
+          continue;
+        }
         waiting.clear();
+        // Waiting for other workers' members is not this worker's overhead.
+        cycleStart = null;
         await sleep(env.pollMs, env.signal);
         continue;
       }
@@ -167,7 +202,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       const owned = cache;
       cache = null;
       try {
-        const outcome = await readyPoint(env, lease, owned, cycleStart);
+        const started = cycleStart;
+        cycleStart = null;
+        const outcome = await readyPoint(env, lease, owned, started, inFlight);
         cache = outcome.cache;
         if (outcome.waited === true) {
           waiting.add(lease.memberId);
@@ -184,6 +221,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         }
         if (err instanceof StopRequested) {
           await env.store.release(lease).catch(() => undefined);
+          await inFlight.settle();
           return summary('signal');
         }
         throw err;
@@ -194,6 +232,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       }
     }
   } finally {
+    // Only reached with work in flight when the worker is failing: still record what is durable.
+    await inFlight.settle().catch(() => undefined);
     await dispose(env, cache?.state);
     await env.task.release?.();
   }
@@ -232,12 +272,17 @@ async function claim(
   return { kind: 'wait' };
 }
 
-/** One ready point of a leased member: decide → restore → train → evaluate → checkpoint → record (+ release). */
+/**
+ * One ready point of a leased member: decide → restore → train → evaluate → save → write the
+ * checkpoint and record (+ release). The write and the record after it may be left in flight
+ * (`inFlight`) while the worker goes on: the record is only ever made once the write is durable.
+ */
 async function readyPoint(
   env: WorkerEnv,
   lease: Lease,
   owned: CachedState | null,
   cycleStart: number,
+  inFlight: InFlightRecord,
 ): Promise<CycleOutcome> {
   let decided: Decided;
   try {
@@ -254,12 +299,12 @@ async function readyPoint(
   }
   const restored = await restore(env, lease, member, owned);
   let evaluated: Segment;
-  let written: Written | null = null;
+  let saved: Saved | null = null;
   if (restored.ok) {
     const { state } = restored;
-    const trained = await train(env, lease, member, state);
+    const trained = await train(env, lease, member, state, inFlight);
     evaluated = trained.error === undefined ? await evaluate(env, member, state, trained) : trained;
-    ({ written, segment: evaluated } = await checkpoint(env, lease, member, state, evaluated));
+    ({ saved, segment: evaluated } = await save(env, member, state, evaluated));
   } else {
     // An unreadable checkpoint is a failed ready point like any other: the member is recovered
     // from a donor at its next decision (or fails after maxFailures), rather than crashing every
@@ -269,12 +314,31 @@ async function readyPoint(
     env.log(`member ${member.id} @${member.step}: cannot restore its state: ${restored.error}`);
   }
   try {
-    await record(env, lease, member, evaluated, written);
+    // One write in flight at most: the previous ready point's is finished (and its failure,
+    // e.g. a full disk, stops this worker) before this one's starts.
+    await inFlight.settle();
   } catch (err) {
-    await dispose(env, written?.cache.state);
+    await dispose(env, saved?.state);
+    await env.store.release(lease).catch(() => undefined);
     throw err;
   }
-  const cache = written?.cache ?? null;
+  let cache: CachedState | null = null;
+  if (saved === null) {
+    await record(env, lease, member, evaluated, null);
+  } else {
+    const durable = writeThenRecord(env, lease, member, evaluated, saved.bytes);
+    cache = { memberId: member.id, checkpoint: checkpointKey(saved.bytes), state: saved.state };
+    if (env.overlapCheckpointWrites) {
+      inFlight.start(durable.catch((err: unknown) => dropIfLeaseLost(env, member, err)));
+    } else {
+      try {
+        await durable;
+      } catch (err) {
+        await dispose(env, saved.state);
+        throw err;
+      }
+    }
+  }
   env.onReadyPoint?.({
     memberId: member.id,
     step: evaluated.reached,
@@ -282,6 +346,16 @@ async function readyPoint(
     overheadSeconds: (performance.now() - cycleStart) / 1000 - evaluated.trainSeconds,
   });
   return { exploited: decided.exploited, failed: evaluated.metrics === null, cache };
+}
+
+/**
+ * A late record refused by the fence (the lease expired while the checkpoint was written and
+ * another worker took the member): nothing was recorded, the new owner goes on from the last
+ * recorded checkpoint, and the file just written is unreferenced (collected like any orphan).
+ */
+function dropIfLeaseLost(env: WorkerEnv, member: MemberRecord, err: unknown): void {
+  if (!(err instanceof LeaseLostError)) throw err;
+  env.log(`member ${member.id}: lease lost to another worker while its checkpoint was written`);
 }
 
 interface Decided {
@@ -415,6 +489,7 @@ async function train(
   lease: Lease,
   member: MemberRecord,
   state: unknown,
+  inFlight: InFlightRecord,
 ): Promise<Segment> {
   const { config, store, leaseMs } = env;
   const target = segmentTarget(env, member);
@@ -429,6 +504,8 @@ async function train(
       heartbeat: (now) => store.heartbeat(lease, leaseMs, now),
       leaseMs,
       clock: env.clock,
+      // The last member's record waits for the main thread once its write is durable.
+      backgroundWork: () => inFlight.active,
       ...(config.ready.unit === 'seconds' ? { seconds: config.ready.every } : {}),
       ...(env.signal ? { signal: env.signal } : {}),
     });
@@ -498,23 +575,22 @@ async function evaluate(
   return { ...trained, trainSeconds, metrics };
 }
 
-/** A checkpoint this cycle wrote: the state it holds, and its bytes until it is referenced. */
-interface Written {
-  readonly cache: CachedState;
+/** A successful state and its serialised bytes, not written yet. */
+interface Saved {
+  readonly state: unknown;
   readonly bytes: Uint8Array;
 }
 
 /**
- * Checkpoint stage: save a successful state and keep it in memory; drop a failed one. A task that
- * cannot save (a trainable that wrote no file) fails the ready point.
+ * Save stage: serialise a successful state; drop a failed one. A task that cannot save (a
+ * trainable that wrote no file) fails the ready point.
  */
-async function checkpoint(
+async function save(
   env: WorkerEnv,
-  lease: Lease,
   member: MemberRecord,
   state: unknown,
   evaluated: Segment,
-): Promise<{ readonly written: Written | null; readonly segment: Segment }> {
+): Promise<{ readonly saved: Saved | null; readonly segment: Segment }> {
   let segment = evaluated;
   let bytes: Uint8Array | null = null;
   if (segment.metrics !== null) {
@@ -534,19 +610,37 @@ async function checkpoint(
       `member ${member.id} @${segment.reached}: ready point failed: ${segment.error ?? 'unknown error'}`,
     );
     await dispose(env, state);
-    return { written: null, segment };
+    return { saved: null, segment };
   }
+  return { saved: { state, bytes }, segment };
+}
+
+/**
+ * Checkpoint and record stage: write the checkpoint durably (the lease kept alive meanwhile),
+ * then record the result that references it. The store therefore never names a checkpoint that
+ * is not durable: a crash in between leaves an unreferenced file, which collection removes, and
+ * the member resumes from its last recorded checkpoint. A write that fails (full disk,
+ * permissions) is not the member's fault: nothing is recorded, the member is given back at its
+ * last good checkpoint, and the worker stops with the cause; `pbt resume` continues.
+ */
+async function writeThenRecord(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  segment: Segment,
+  bytes: Uint8Array,
+): Promise<void> {
+  const beat = heartbeatWhile(env, lease);
   let key: string;
   try {
     key = await env.checkpoints.put(bytes);
   } catch (err) {
-    // Not the member's fault (full disk, permissions): record nothing, give the member back at
-    // its last good checkpoint, and stop this worker with the cause; `pbt resume` continues.
-    await dispose(env, state);
     await env.store.release(lease).catch(() => undefined);
     throw new CheckpointWriteError(member.id, err);
+  } finally {
+    beat.stop();
   }
-  return { written: { cache: { memberId: member.id, checkpoint: key, state }, bytes }, segment };
+  await record(env, lease, member, segment, { key, bytes });
 }
 
 /**
@@ -559,7 +653,7 @@ async function record(
   lease: Lease,
   member: MemberRecord,
   segment: Segment,
-  written: Written | null,
+  written: { readonly key: string; readonly bytes: Uint8Array } | null,
 ): Promise<void> {
   const { config, store } = env;
   const failsForGood =
@@ -569,7 +663,7 @@ async function record(
     metrics: segment.metrics,
     ...(segment.error !== undefined ? { error: segment.error } : {}),
     hparams: hparamsFor(env, member),
-    checkpoint: written?.cache.checkpoint ?? null,
+    checkpoint: written?.key ?? null,
     done: finished(env, segment),
     release: !failsForGood,
     now: env.clock(),
@@ -581,7 +675,7 @@ async function record(
   // the member in between finds no file and records a failed ready point, which is recovered
   // like any other; this needs a collection between the put and the record of an identical
   // state older than the collector's grace period.)
-  if (written !== null && !(await env.checkpoints.has(written.cache.checkpoint))) {
+  if (written !== null && !(await env.checkpoints.has(written.key))) {
     env.log(`member ${member.id}: checkpoint collected before it was recorded; writing it again`);
     await env.checkpoints.put(written.bytes);
   }
