@@ -86,6 +86,8 @@ async function setUp(raw: Record<string, unknown>, checkpoints: CheckpointStore)
     space: prepared.space,
     seed: exp.seed,
     pollMs: 1,
+    // The toy's states are tiny: overlap them too (by default only checkpoints ≥ 256 KiB are).
+    overlapMinBytes: 0,
   };
   return { store, id: exp.id, options };
 }

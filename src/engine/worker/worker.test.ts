@@ -36,9 +36,7 @@ async function setUp(
 
 describe('runWorker', () => {
   it('runs PBT on the toy problem to the budget, exploiting and recording every ready point', async () => {
-    // Seeded random starts: the paper's two starts score alike until one member sees the other's
-    // next result, which a single worker's decision only did before checkpoint writes overlapped.
-    const { store, id, options } = await setUp({ budget: { steps: 40 }, initialHparams: [] });
+    const { store, id, options } = await setUp({ budget: { steps: 40 } });
     const summary = await runWorker(options);
     expect(summary.stoppedBy).toBe('finished');
     const members = await store.listMembers(id);
@@ -187,14 +185,10 @@ describe('runWorker', () => {
     });
     const ckpt = options.checkpoints as FilesystemCheckpointStore;
     // Stop after 6 ready points (2 per member), then damage two members' current checkpoints.
-    // This first run writes each checkpoint before moving on, as before writes overlapped: which
-    // member lands at the bottom (and so exploits rather than loading its own file) depends on
-    // whether a decision saw the previous member's result, and the damage below is chosen for it.
     const controller = new AbortController();
     let seen = 0;
     await runWorker({
       ...options,
-      overlapCheckpointWrites: false,
       signal: controller.signal,
       onReadyPoint: () => {
         if (++seen === 6) controller.abort();
@@ -409,7 +403,7 @@ describe('runWorker', () => {
   });
 
   it("uses a task's custom explore hook and records its operations", async () => {
-    const { store, id, options } = await setUp({ budget: { steps: 20 }, initialHparams: [] });
+    const { store, id, options } = await setUp({ budget: { steps: 20 } });
     const task: Task = {
       ...options.task,
       explore: (h) => ({ hparams: { ...h, h1: 0.75 }, operations: ['h1 set to 0.75 by the task'] }),

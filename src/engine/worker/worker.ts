@@ -60,7 +60,16 @@ export interface WorkerOptions {
    * is durable (docs/deployment.md §4). Default true; false writes and records before moving on.
    */
   readonly overlapCheckpointWrites?: boolean;
+  /**
+   * Smallest checkpoint whose write overlaps the next cycle (default 256 KiB). A smaller one is
+   * written and recorded before moving on: its write is short, and an overlapped record reaches
+   * the other members' decisions a segment late — with tiny states and short segments (the toy)
+   * every decision then sees its peers one ready point behind, and symmetric starts never exploit.
+   */
+  readonly overlapMinBytes?: number;
 }
+
+const DEFAULT_OVERLAP_MIN_BYTES = 256 * 1024;
 
 export interface CollectOptions {
   readonly everyMs: number;
@@ -104,6 +113,7 @@ interface WorkerEnv extends WorkerOptions {
   readonly pollMs: number;
   readonly collect: CollectOptions | false;
   readonly overlapCheckpointWrites: boolean;
+  readonly overlapMinBytes: number;
   /** ASHA's rungs when the method is ASHA. */
   readonly asha: AshaSettings | null;
   /** What `decide` takes, validated once. */
@@ -140,6 +150,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
     pollMs: opts.pollMs ?? 200,
     collect: opts.collect ?? DEFAULT_COLLECT,
     overlapCheckpointWrites: opts.overlapCheckpointWrites ?? true,
+    overlapMinBytes: opts.overlapMinBytes ?? DEFAULT_OVERLAP_MIN_BYTES,
     asha: opts.config.method === 'asha' ? ashaSettingsOf(opts.config) : null,
     strategy: validateDecideConfig(
       {
@@ -328,7 +339,7 @@ async function readyPoint(
   } else {
     const durable = writeThenRecord(env, lease, member, evaluated, saved.bytes);
     cache = { memberId: member.id, checkpoint: checkpointKey(saved.bytes), state: saved.state };
-    if (env.overlapCheckpointWrites) {
+    if (env.overlapCheckpointWrites && saved.bytes.length >= env.overlapMinBytes) {
       inFlight.start(durable.catch((err: unknown) => dropIfLeaseLost(env, member, err)));
     } else {
       try {
