@@ -39,13 +39,19 @@ import type {
 } from '../store.js';
 import { parsePostgresUrl, type PostgresTarget } from './connection.js';
 import { PostgresDatabase, type PostgresDatabaseOptions, type Queryable } from './database.js';
-import { CLAIM, DECIDE, END_LEASE, EXPERIMENT, HEARTBEAT, RECORD } from './lease-statements.js';
+import {
+  CLAIM,
+  DECIDE,
+  END_LEASE,
+  EXPERIMENT,
+  HEARTBEAT,
+  MEMBER_COLUMNS,
+  RECORD,
+  type ClaimPart,
+} from './lease-statements.js';
 import { PopulationCache } from './population-cache.js';
 
 export type PostgresStoreOptions = PostgresDatabaseOptions;
-
-const MEMBER_COLUMNS = `experiment_id, id, hparams, step, score, last_failed, checkpoint, status,
-  decision_due, consecutive_failures, failure_reason, lease_owner, lease_expires_at, token`;
 
 /** Checkpoints to keep (see Store.referencedCheckpoints). */
 const RETAINED = `(
@@ -106,6 +112,8 @@ export class PostgresStore implements Store {
   private lastPrune = 0;
   /** What this process last read of each population: decisions read only what changed. */
   private readonly population = new PopulationCache();
+  /** The lease whose claim also read the population (its decision needs no read of its own). */
+  private prefetched: Lease | null = null;
 
   private constructor(private readonly db: PostgresDatabase) {}
 
@@ -163,6 +171,12 @@ export class PostgresStore implements Store {
          SELECT ${MEMBER_COLUMNS} FROM json_populate_recordset(NULL::members, $1)`,
         [memberRows],
       );
+      // Fresh planner statistics for the new rows: without them the planner may take a new,
+      // large population for a handful of rows and plan claims as a sort of every member
+      // rather than a walk along the claim-order index (autovacuum would only catch up after
+      // hundreds of claims, and each worker keeps its plan until then). A role that does not
+      // own the table gets a warning and nothing else.
+      await tx.query('ANALYZE members');
       // Return what was stored, not the caller's (mutable) config object.
       const stored = experimentFromRow(row);
       await remember(tx, writeId, input.id, stored);
@@ -212,7 +226,7 @@ export class PostgresStore implements Store {
           const done = await replay<MemberRow>(db, writeId);
           if (done) return leaseOf(memberFromRow(done.outcome));
         }
-        const rows = await db.query<MemberRow>(
+        const rows = await db.query<ClaimRow>(
           CLAIM.sql,
           [
             experimentId,
@@ -223,13 +237,32 @@ export class PostgresStore implements Store {
             opts.workerId,
             expiry,
             writeId,
+            opts.whileRunning === true,
+            this.population.horizonOf(experimentId),
           ],
           CLAIM.name,
         );
-        const row = rows[0];
-        if (row !== undefined) return leaseOf(memberFromRow(row));
-        await assertExperimentExists(db, experimentId);
-        return null;
+        const status = rows.find((r) => r.part === 'status');
+        const row = rows.find((r) => r.part === 'claimed');
+        if (row === undefined) {
+          if (status?.experiment_status === null) {
+            throw new NotFoundError(`experiment '${experimentId}'`);
+          }
+          return null;
+        }
+        const lease = leaseOf(memberFromRow(row));
+        // The member has a decision due: the same statement read what changed in the
+        // population, and applyDecision uses it instead of reading again.
+        if (typeof status?.horizon === 'string') {
+          this.population.merge(
+            experimentId,
+            status.horizon,
+            rows.filter((r) => r.part === 'member'),
+            [row],
+          );
+          this.prefetched = lease;
+        }
+        return lease;
       },
       { durability: 'relaxed', alsoRetry: isDuplicateWriteId },
     );
@@ -301,13 +334,19 @@ export class PostgresStore implements Store {
     now: number,
     decide: (self: MemberView, population: PopulationSnapshot) => Decision,
   ): Promise<AppliedDecision> {
+    // The population the claim of this very lease read, if it did (a moment old: as good a
+    // ranking input as a read now; the donor is checked when writing).
+    const prefetched = this.prefetched === lease;
+    this.prefetched = null;
     return this.fencedWrite(lease, async (db, writeId) => {
       for (let round = 1; ; round++) {
-        const rows = await this.population.read(db, lease.experimentId);
-        const members = rows.map(memberFromRow);
+        const { rows, members, snapshot } =
+          prefetched && round === 1
+            ? this.population.current(lease.experimentId)
+            : await this.population.read(db, lease.experimentId);
         const self = members.find((m) => m.id === lease.memberId);
         assertLeaseHeld(self, lease);
-        const { applied, lineage } = decided(members, self, now, decide);
+        const { applied, lineage } = decided(members, self, now, decide, snapshot);
         const donorRow = lineage === null ? undefined : rows.find((r) => r.id === lineage.donor);
         const next = memberToRow(applied.member);
         const event = lineage === null ? null : lineageToRow(lineage);
@@ -479,6 +518,13 @@ export class PostgresStore implements Store {
   }
 }
 
+/** A row of the claim's answer (CLAIM in lease-statements.ts). */
+type ClaimRow = MemberRow & {
+  readonly part: ClaimPart;
+  readonly experiment_status: string | null;
+  readonly horizon: string | null;
+};
+
 /** The donor kept changing under a decision: start the transaction over. */
 class DecisionConflict extends PbtError {
   constructor(lease: Lease) {
@@ -515,9 +561,4 @@ async function remember(
     experimentId,
     outcome === undefined ? null : toJson(outcome, 'write outcome'),
   ]);
-}
-
-async function assertExperimentExists(tx: Queryable, experimentId: string): Promise<void> {
-  const rows = await tx.query('SELECT 1 FROM experiments WHERE id = $1', [experimentId]);
-  if (rows.length === 0) throw new NotFoundError(`experiment '${experimentId}'`);
 }
