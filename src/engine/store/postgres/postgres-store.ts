@@ -77,15 +77,18 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * ones of src/store/shared/member-transitions.ts; this class only decides what to lock and when.
  *
  * Concurrency (READ COMMITTED plus explicit row locks):
- * - A claim reads the active members, ranks the claimable ones with the shared rule and locks
- *   the best one no other transaction holds (`FOR NO KEY UPDATE SKIP LOCKED`), so concurrent
- *   claims spread over different members instead of queueing on one. It then re-checks the
- *   locked (current) row with the shared rule; with a barrier, against a fresh read of the
- *   population (the lowest step may have moved).
+ * - A claim takes the first claimable member in the shared order that no other transaction
+ *   holds (`FOR NO KEY UPDATE SKIP LOCKED`, along the claim-order index), so concurrent claims
+ *   spread over different members instead of queueing on one; a row changed meanwhile is
+ *   re-checked after locking. In the same statement it checks the experiment is running and,
+ *   when the member has a decision due, reads the population delta for that decision (CLAIM
+ *   in lease-statements.ts): a ready point is three round trips (claim, decision, record +
+ *   release).
  * - Every write for a lease first locks its member row; fencing (token + owner) is then checked
  *   on the row as it is now, and no other writer can change it before we commit.
- * - `applyDecision` locks its own row, reads the population (one consistent snapshot), lets
- *   `decide` choose, and for an exploit locks the donor row `FOR SHARE` before writing. If the
+ * - `applyDecision` takes the population its claim read (or reads it: one consistent
+ *   snapshot), lets `decide` choose, and for an exploit locks the donor row `FOR SHARE` before
+ *   writing. If the
  *   donor changed between the snapshot and the lock (it recorded a result or exploited someone
  *   itself), the decision is made again on fresh data. Holding the donor's lock until commit
  *   means the donor cannot move its checkpoint on before this member references it, so a
@@ -319,10 +322,10 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Reads the population (no locks), lets `decide` choose, and writes the outcome with one
-   * statement that checks the fence and, for an exploit, that the donor is still as `decide`
-   * saw it (locking it until commit; see DECIDE). If the donor moved in between, decide again
-   * on a fresh read. The rest of the population is only a ranking input: a statement-level
+   * Reads the population (no locks; the claim of this lease may have read it already), lets
+   * `decide` choose, and writes the outcome with one statement that checks the fence and, for
+   * an exploit, that the donor is still as `decide` saw it (locking it until commit; see
+   * DECIDE). If the donor moved in between, decide again on a fresh read. The rest of the population is only a ranking input: a statement-level
    * snapshot of it is what a serial execution at that instant would have seen, so SERIALIZABLE
    * (with its false-positive aborts on a table every worker writes) buys nothing here. Only
    * this lease's holder writes the member's own row, so the row read is current while the
