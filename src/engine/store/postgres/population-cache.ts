@@ -115,7 +115,7 @@ export interface Population {
   readonly snapshot: PopulationSnapshot;
 }
 
-const EMPTY: Population = { rows: [], members: [], snapshot: Object.freeze([]) };
+const EMPTY: Population = { rows: [], members: [], snapshot: [] };
 
 /** Each member as stored, decoded, and as `decide` sees it, in parallel arrays in id order. */
 interface CachedPopulation {
@@ -138,12 +138,17 @@ function insertInIdOrder(cached: CachedPopulation, row: MemberRow, record: Membe
   for (let j = i; j < cached.rows.length; j++) cached.at.set(cached.rows[j]?.id ?? -1, j);
 }
 
-/** Copies of the arrays (references only): later merges must not change a snapshot in use. */
+/**
+ * Copies of the arrays (references only): later merges must not change a snapshot in use. The
+ * views are frozen; the snapshot array is not (freezing a 1,000-element array costs more than
+ * the rest of a decision, and each decision gets its own copy, so nothing else can see a
+ * change to it).
+ */
 function populationOf(cached: CachedPopulation): Population {
   return {
     rows: cached.rows.slice(),
     members: cached.members.slice(),
-    snapshot: Object.freeze(cached.views.slice()),
+    snapshot: cached.views.slice(),
   };
 }
 
