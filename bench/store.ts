@@ -528,7 +528,8 @@ async function main(argv: string[]): Promise<void> {
       'postgres-grown': `population ${GROWN_POPULATION}, ${GROWN_HISTORY} results and ${GROWN_HISTORY / 10} lineage events in the store before the clock starts`,
       task: 'no-op: no training, a random score, a made-up checkpoint key',
       cycle:
-        'claimMember (while running), applyDecision (truncation 25%, perturb 0.8/1.2), recordResult with release (one write)',
+        'claimMember (while running), applyDecision (truncation 25%, perturb 0.8/1.2), ' +
+        'recordResult with release (one write)',
       postgres: 'PostgreSQL 15 on 127.0.0.1 (same machine), a pool per process, default settings',
       'postgres-async-commit': 'the same with synchronous_commit=off for the store sessions',
       sqlite: 'one file in the temp directory, WAL, synchronous=NORMAL (no flush per commit)',

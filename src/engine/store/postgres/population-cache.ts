@@ -161,6 +161,7 @@ const CHANGED_MEMBERS = {
   sql: `
     SELECT h.horizon, m.id IS NOT NULL AS changed, ${MEMBER_COLUMNS.replace(/(\w+)/g, 'm.$1')}
     FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon) h
-    LEFT JOIN members m ON m.experiment_id = $1 AND ($2::text IS NULL OR ${changedSinceHorizon('$2')})
+    LEFT JOIN members m ON m.experiment_id = $1
+      AND ($2::text IS NULL OR ${changedSinceHorizon('$2')})
     ORDER BY m.id`,
 } as const;

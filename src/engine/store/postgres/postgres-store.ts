@@ -88,12 +88,12 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  *   on the row as it is now, and no other writer can change it before we commit.
  * - `applyDecision` takes the population its claim read (or reads it: one consistent
  *   snapshot), lets `decide` choose, and for an exploit locks the donor row `FOR SHARE` before
- *   writing. If the
- *   donor changed between the snapshot and the lock (it recorded a result or exploited someone
- *   itself), the decision is made again on fresh data. Holding the donor's lock until commit
- *   means the donor cannot move its checkpoint on before this member references it, so a
- *   checkpoint is never unreferenced in between (and never garbage-collected while in use), and
- *   the lineage event records exactly the donor state that was copied. The rest of the
+ *   writing. If the donor changed between the snapshot and the lock (it recorded a result or
+ *   exploited someone itself), the decision is made again on fresh data. Holding the donor's
+ *   lock until commit means the donor cannot move its checkpoint on before this member
+ *   references it, so a checkpoint is never unreferenced in between (and never
+ *   garbage-collected while in use), and the lineage event records exactly the donor state
+ *   that was copied. The rest of the
  *   population is only a ranking input: a statement-level snapshot of it is what a serial
  *   execution at that instant would have seen, so SERIALIZABLE (with its false-positive aborts
  *   on a table every worker writes) buys nothing here. Two decisions that take each other as
@@ -325,11 +325,11 @@ export class PostgresStore implements Store {
    * Reads the population (no locks; the claim of this lease may have read it already), lets
    * `decide` choose, and writes the outcome with one statement that checks the fence and, for
    * an exploit, that the donor is still as `decide` saw it (locking it until commit; see
-   * DECIDE). If the donor moved in between, decide again on a fresh read. The rest of the population is only a ranking input: a statement-level
-   * snapshot of it is what a serial execution at that instant would have seen, so SERIALIZABLE
-   * (with its false-positive aborts on a table every worker writes) buys nothing here. Only
-   * this lease's holder writes the member's own row, so the row read is current while the
-   * fence holds. Two decisions that take each other as donors may deadlock; PostgreSQL aborts
+   * DECIDE). If the donor moved in between, decide again on a fresh read. The rest of the
+   * population is only a ranking input: a statement-level snapshot of it is what a serial
+   * execution at that instant would have seen, so SERIALIZABLE (with its false-positive aborts
+   * on a table every worker writes) buys nothing here. Only this lease's holder writes the
+   * member's own row, so the row read is current while the fence holds. Two decisions that take each other as donors may deadlock; PostgreSQL aborts
    * one and it is retried.
    */
   applyDecision(
