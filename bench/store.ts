@@ -8,10 +8,11 @@
  *
  *   node --import tsx bench/store.ts [--seconds 10] [--workers 1,8] [--skip-optuna]
  *     [--stores postgres,postgres-grown,postgres-async-commit,sqlite]
- *     [--postgres postgres://…/test] [--append]
+ *     [--postgres postgres://…/test] [--append] [--profile DIR]
  *
  * Each worker process runs the store calls the real worker loop makes at one ready point, with
- * no task work in between: getExperiment, claimMember, applyDecision (the real PBT decide:
+ * no task work in between: claimMember (only while the experiment runs; getExperiment only when
+ * it found nothing), applyDecision (the real PBT decide:
  * truncation 25 %, perturb ×0.8/×1.2), recordResult with release. Every member has a first result
  * before the clock starts, so every claim carries a decision. A cycle's latency is the time
  * from the claim to the release; the decision latency is applyDecision's alone. Processes start
@@ -51,6 +52,8 @@ interface ChildReport {
   emptyClaims: number;
   errors: number;
   firstError?: string;
+  /** CPU time (user + system) this process spent while the clock ran. */
+  cpuMs: number;
   readonly cycleMs: number[];
   readonly decisionMs: number[];
 }
@@ -78,6 +81,14 @@ interface RunSummary {
   readonly cycleMs: { p50: number; p99: number; max: number };
   readonly decisionMs: { p50: number; p99: number; max: number };
   readonly emptyClaims: number;
+  /** The worker processes' CPU time per ready point (all processes, while the clock ran). */
+  readonly clientCpuMsPerReadyPoint: number;
+  /**
+   * PostgreSQL's CPU time per ready point when the server runs on this machine: the CPU of
+   * every server process that exited during the run (the bench's own sessions end with it; any
+   * other client's that ended meanwhile too), read from /proc. Null when not measurable.
+   */
+  readonly serverCpuMsPerReadyPoint: number | null;
   /** Cycles that failed (e.g. SQLite busy timeout), and the first such error. */
   readonly errors: number;
   readonly firstError?: string;
@@ -119,31 +130,42 @@ async function child(url: string, experimentId: string, workerId: string): Promi
     exploits: 0,
     emptyClaims: 0,
     errors: 0,
+    cpuMs: 0,
     cycleMs: [],
     decisionMs: [],
   };
   const rng = createRng('bench', workerId);
+  let cpuAtStart: NodeJS.CpuUsage | null = null;
   while (Date.now() < go.endAt) {
     try {
-      await cycle(Date.now() >= go.startAt);
+      const measuring = Date.now() >= go.startAt;
+      if (measuring) cpuAtStart ??= process.cpuUsage();
+      await cycle(measuring);
     } catch (err) {
       // E.g. SQLite's busy timeout under heavy contention: count it, as a restarted worker would.
       report.errors += 1;
       report.firstError ??= (err as Error).message;
     }
   }
+  if (cpuAtStart !== null) {
+    const used = process.cpuUsage(cpuAtStart);
+    report.cpuMs = (used.user + used.system) / 1000;
+  }
   await store.close();
   process.stdout.write(`${JSON.stringify(report)}\n`);
 
   async function cycle(measuring: boolean): Promise<void> {
-    await store.getExperiment(experimentId);
     const t0 = performance.now();
+    // As the worker loop: the claim checks the experiment is running; the experiment is read
+    // only when the claim found nothing.
     const lease = await store.claimMember(experimentId, {
       workerId,
       leaseMs: 60_000,
       now: Date.now(),
+      whileRunning: true,
     });
     if (lease === null) {
+      await store.getExperiment(experimentId);
       if (measuring) report.emptyClaims += 1;
       await sleep(5);
       return;
@@ -187,6 +209,40 @@ async function child(url: string, experimentId: string, workerId: string): Promi
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * CPU time (ms) of the PostgreSQL server's processes that have exited so far: the postmaster's
+ * cutime + cstime from /proc, which only a server on this machine has. Null otherwise.
+ */
+async function serverCpuMs(url: string): Promise<number | null> {
+  const target = new URL(url);
+  target.searchParams.delete('schema');
+  target.searchParams.delete('options');
+  const client = new pg.Client({ connectionString: target.toString() });
+  try {
+    await client.connect();
+    const rows = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const backend = rows.rows[0]?.pid;
+    if (backend === undefined) return null;
+    // /proc/<pid>/stat: "pid (comm) state ppid …"; fields after the comm, 0-based from state.
+    const fieldsOf = (pid: number | string): string[] =>
+      readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
+    const postmaster = fieldsOf(backend)[1];
+    if (postmaster === undefined) return null;
+    const fields = fieldsOf(postmaster);
+    const ticks = Number(fields[13]) + Number(fields[14]); // cutime + cstime
+    return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : null;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /** A store URL with a fresh, empty database, and how to remove it afterwards. */
 function freshStore(
@@ -252,6 +308,7 @@ async function runConfig(
   workers: number,
   seconds: number,
   postgresUrl: string,
+  profileDir?: string,
 ): Promise<RunSummary> {
   const { url, cleanup } = freshStore(kind, postgresUrl);
   const population = kind === 'postgres-grown' ? GROWN_POPULATION : POPULATION;
@@ -267,7 +324,16 @@ async function runConfig(
     const children = Array.from({ length: workers }, (_, i) => {
       const proc = spawn(
         process.execPath,
-        ['--import', 'tsx', SELF, '--child', url, experimentId, `w${i}`],
+        [
+          ...(profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDir]),
+          '--import',
+          'tsx',
+          SELF,
+          '--child',
+          url,
+          experimentId,
+          `w${i}`,
+        ],
         { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] },
       );
       let out = '';
@@ -276,12 +342,16 @@ async function runConfig(
       return { proc, output: () => out, exited };
     });
     while (!children.every((c) => c.output().includes('ready'))) await sleep(50);
+    const serverCpuBefore = kind === 'sqlite' ? null : await serverCpuMs(url);
     const loadAverageBefore = os.loadavg().map((x) => round(x));
     const startAt = Date.now() + WARMUP_MS + 200;
     const endAt = startAt + seconds * 1000;
     for (const c of children) c.proc.stdin.end(JSON.stringify({ startAt, endAt }));
     const codes = await Promise.all(children.map((c) => c.exited));
     const loadAverageAfter = os.loadavg().map((x) => round(x));
+    // (The postmaster counts a backend's CPU once it has reaped it, just after its client left.)
+    if (serverCpuBefore !== null) await sleep(300);
+    const serverCpuAfter = serverCpuBefore === null ? null : await serverCpuMs(url);
     if (codes.some((c) => c !== 0))
       throw new Error(`a ${kind} bench worker failed: ${codes.join(', ')}`);
     const reports = children.map(
@@ -309,6 +379,11 @@ async function runConfig(
       cycleMs: stats(cycleMs),
       decisionMs: stats(decisionMs),
       emptyClaims: reports.reduce((n, r) => n + r.emptyClaims, 0),
+      clientCpuMsPerReadyPoint: round(reports.reduce((n, r) => n + r.cpuMs, 0) / cycles, 3),
+      serverCpuMsPerReadyPoint:
+        serverCpuBefore === null || serverCpuAfter === null
+          ? null
+          : round((serverCpuAfter - serverCpuBefore) / cycles, 3),
       errors: reports.reduce((n, r) => n + r.errors, 0),
       ...firstErrorOf(reports),
       loadAverageBefore,
@@ -401,6 +476,8 @@ async function main(argv: string[]): Promise<void> {
     process.env.PBT_TEST_POSTGRES_URL ??
     'postgres://postgres@127.0.0.1:5432/test';
 
+  // CPU profiles of the worker processes (node --cpu-prof), one .cpuprofile file each.
+  const profileDir = arg(argv, '--profile');
   const runs: RunSummary[] = [];
   const kinds = (arg(argv, '--stores') ?? 'postgres,postgres-grown,sqlite').split(
     ',',
@@ -408,12 +485,14 @@ async function main(argv: string[]): Promise<void> {
   for (const kind of kinds) {
     // The history-growth check compares like with like: 8 workers (the target's setting).
     for (const workers of kind === 'postgres-grown' ? [Math.max(...workerCounts)] : workerCounts) {
-      const summary = await runConfig(kind, workers, seconds, postgresUrl);
+      const summary = await runConfig(kind, workers, seconds, postgresUrl, profileDir);
       console.log(
         `${kind.padEnd(8)} ${String(workers).padStart(2)} workers, population ${summary.population}, ` +
           `${summary.historyResults} results: ` +
           `${summary.readyPointsPerSecond} ready points/s, decision p50 ${summary.decisionMs.p50} ms ` +
-          `p99 ${summary.decisionMs.p99} ms, cycle p99 ${summary.cycleMs.p99} ms ` +
+          `p99 ${summary.decisionMs.p99} ms, cycle p99 ${summary.cycleMs.p99} ms, ` +
+          `CPU per ready point: workers ${summary.clientCpuMsPerReadyPoint} ms, ` +
+          `server ${summary.serverCpuMsPerReadyPoint ?? '?'} ms ` +
           `(load ${summary.loadAverageBefore[0]} → ${summary.loadAverageAfter[0]})` +
           (summary.errors > 0 ? `, ${summary.errors} failed cycles: ${summary.firstError}` : ''),
       );
@@ -449,7 +528,8 @@ async function main(argv: string[]): Promise<void> {
       'postgres-grown': `population ${GROWN_POPULATION}, ${GROWN_HISTORY} results and ${GROWN_HISTORY / 10} lineage events in the store before the clock starts`,
       task: 'no-op: no training, a random score, a made-up checkpoint key',
       cycle:
-        'getExperiment, claimMember, applyDecision (truncation 25%, perturb 0.8/1.2), recordResult with release (one write)',
+        'claimMember (while running), applyDecision (truncation 25%, perturb 0.8/1.2), ' +
+        'recordResult with release (one write)',
       postgres: 'PostgreSQL 15 on 127.0.0.1 (same machine), a pool per process, default settings',
       'postgres-async-commit': 'the same with synchronous_commit=off for the store sessions',
       sqlite: 'one file in the temp directory, WAL, synchronous=NORMAL (no flush per commit)',

@@ -8,6 +8,7 @@ import {
 } from '../../../test/fixtures/postgres-test-database.js';
 import { describeCheckpointStoreConformance } from '../testing/checkpoint-store-conformance.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
+import { migrations } from '../store/postgres/migrations.js';
 import { PostgresCheckpointStore } from './postgres-checkpoint-store.js';
 
 const server = await testPostgres();
@@ -59,7 +60,7 @@ if (server.url === undefined) {
       expect(await store.listExperiments()).toEqual([]);
       await store.close();
       const versions = await adminQuery(url, `SELECT version FROM ${s}.schema_version`);
-      expect(versions).toEqual([{ version: 1 }]);
+      expect(versions).toEqual(migrations.map((m) => ({ version: m.version })));
       const other = new PostgresCheckpointStore(schemaUrl(url, s));
       expect(new TextDecoder().decode(await other.get(key))).toBe('weights');
       await Promise.all([checkpoints.close(), other.close()]);

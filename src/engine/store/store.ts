@@ -53,7 +53,9 @@ export interface Store {
    * lowest step among all members not done/failed (so a leased member at that step holds the
    * others back). Preference: lowest `step` first (least-advanced), then `preferMember`
    * (the member whose state the worker still has in memory), then lowest id.
-   * The claim sets status 'running', the lease, and increments the token.
+   * The claim sets status 'running', the lease, and increments the token. With `whileRunning`,
+   * nothing is claimed unless the experiment's status is 'running' (checked in the same atomic
+   * step), so a worker need not read the experiment before every claim.
    * Throws NotFoundError for an unknown experiment.
    */
   claimMember(experimentId: string, opts: ClaimOptions): Promise<Lease | null>;
@@ -169,6 +171,8 @@ export interface ClaimOptions {
   readonly barrier?: boolean;
   /** Members not to claim now (ASHA: members this worker just found waiting at a rung). */
   readonly exclude?: readonly MemberId[];
+  /** Claim nothing (null) unless the experiment's status is 'running'. */
+  readonly whileRunning?: boolean;
 }
 
 export interface Lease {

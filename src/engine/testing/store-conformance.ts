@@ -263,6 +263,23 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         expect(await store.claimMember('exp', claimOpts('w1', T0, { exclude: [0, 1] }))).toBeNull();
       });
 
+      it('with whileRunning, claims nothing once the experiment is stopped or done', async () => {
+        const store = await open();
+        await create(store, 'exp', 3);
+        const running = claimOpts('w', T0, { whileRunning: true });
+        expect((await claimOrThrow(store, running)).memberId).toBe(0);
+        for (const status of ['stopped', 'done'] as const) {
+          await store.setExperimentStatus('exp', status);
+          expect(await store.claimMember('exp', running)).toBeNull();
+          expect((await member(store, 1)).status).toBe('pending');
+        }
+        // Without it the claim ignores the status; an unknown experiment still throws.
+        expect((await claimOrThrow(store, claimOpts('w', T0))).memberId).toBe(1);
+        await store.setExperimentStatus('exp', 'running');
+        expect((await claimOrThrow(store, running)).memberId).toBe(2);
+        await expect(store.claimMember('nope', running)).rejects.toBeInstanceOf(NotFoundError);
+      });
+
       it('claims the least-advanced member first, then preferMember, then the lowest id', async () => {
         const store = await open();
         await create(store, 'exp', 5);

@@ -116,9 +116,9 @@ export class MemoryStore implements Store {
 
   claimMember(experimentId: string, opts: ClaimOptions): Promise<Lease | null> {
     return asPromise(() => {
-      if (!this.experiments.has(experimentId)) {
-        throw new NotFoundError(`experiment '${experimentId}'`);
-      }
+      const experiment = this.experiments.get(experimentId);
+      if (experiment === undefined) throw new NotFoundError(`experiment '${experimentId}'`);
+      if (opts.whileRunning === true && experiment.status !== 'running') return null;
       const chosen = pickClaim(this.membersOf(experimentId), opts);
       if (chosen === null) return null;
       const member = claimed(chosen, opts);

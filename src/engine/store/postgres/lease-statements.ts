@@ -17,6 +17,16 @@
 /** Parameters: the member (experiment id, id), then the lease (token, owner). */
 const FENCE = 'experiment_id = $1 AND id = $2 AND token = $3 AND lease_owner = $4';
 
+/**
+ * The member row `m` was written at or after the horizon (a snapshot's xmin, xid8 as text, in
+ * parameter `param`): 32-bit transaction ids compared by their age, i.e. modulo 2^32 relative
+ * to the statement's own point in the xid sequence (see population-cache.ts); integer
+ * arithmetic on every row, no conversion through text.
+ */
+export function changedSinceHorizon(param: string): string {
+  return `age(m.xmin) <= age(${param}::text::xid8::xid)`;
+}
+
 export interface Statement {
   /**
    * The prepared statement's name: `pbt_write_…` for a statement that commits a change on its
@@ -28,39 +38,91 @@ export interface Statement {
 }
 
 /**
+ * A member a claim may take (see CLAIM's parameters): active, not leased (or its lease has
+ * expired), not excluded, and with a barrier at the lowest step of all active members. The
+ * first two conditions are on the row as it is when locked (re-checked after a concurrent
+ * claim changed it).
+ */
+const CLAIMABLE = `status IN ('pending', 'running')
+        AND (NOT $9::boolean OR (SELECT status FROM experiment) = 'running')
+        AND (lease_owner IS NULL OR lease_expires_at <= $2::float8)
+        AND NOT (id = ANY ($3::integer[]))
+        AND (NOT $4::boolean OR step = (
+          SELECT min(step) FROM members
+          WHERE experiment_id = $1 AND status IN ('pending', 'running')))`;
+
+/** A member row's columns, in the table's order. */
+export const MEMBER_COLUMNS = `experiment_id, id, hparams, step, score, last_failed, checkpoint,
+  status, decision_due, consecutive_failures, failure_reason, lease_owner, lease_expires_at, token`;
+
+/** Which part of the claim's answer a row is (see CLAIM). */
+export type ClaimPart = 'status' | 'claimed' | 'member';
+
+/**
  * Claim: rank the claimable members as `claimCandidates` does (lowest step, then the preferred
  * member, then the lowest id; with a barrier, only members at the lowest active step) and lease
  * the first that no other transaction holds (SKIP LOCKED spreads concurrent claims over
  * different members instead of queueing them on one). A row changed by a concurrent claim is
  * re-checked against the WHERE clause after locking and passed over if no longer claimable.
+ * In two steps, so that the index on (experiment_id, step, id) serves the order: `first` is the
+ * first such member by (step, id), reading only the front of the index rather than sorting the
+ * population; the preferred member replaces it when it is claimable at that same step (a
+ * preferred member at a lower step would itself have been `first`, unless another claim holds
+ * it). `first` stays locked to the end of the statement either way, which only makes a
+ * concurrent claim pass over it meanwhile.
+ * With $9 (whileRunning) nothing is claimed unless the experiment's status is 'running'.
+ *
+ * The same round trip also answers what the worker asks next: the experiment's status, and,
+ * when the claimed member has a decision due, the member rows changed since the population
+ * read whose horizon is $10 (null: every member; see population-cache.ts), read with this
+ * statement's snapshot, i.e. before the claim's own change (the caller has the claimed row).
  * $1 experiment, $2 now, $3 excluded ids, $4 barrier, $5 preferred id (-1: none),
- * $6 worker id, $7 lease expiry, $8 write id. Returns the claimed row, or none.
+ * $6 worker id, $7 lease expiry, $8 write id, $9 whileRunning, $10 population horizon.
+ * Rows: one 'status' row (experiment_status: null when there is no such experiment; horizon:
+ * set when the population was read), the 'claimed' row if any, then 'member' rows.
  */
 export const CLAIM: Statement = {
-  name: 'pbt_write_claim_v1',
+  name: 'pbt_write_claim_v2',
   sql: `
-    WITH pick AS (
-      SELECT id FROM members
-      WHERE experiment_id = $1 AND status IN ('pending', 'running')
-        AND (lease_owner IS NULL OR lease_expires_at <= $2::float8)
-        AND NOT (id = ANY ($3::integer[]))
-        AND (NOT $4::boolean OR step = (
-          SELECT min(step) FROM members
-          WHERE experiment_id = $1 AND status IN ('pending', 'running')))
-      ORDER BY step, id <> $5::integer, id
+    WITH experiment AS (
+      SELECT status FROM experiments WHERE id = $1
+    ), first AS (
+      SELECT id, step FROM members
+      WHERE experiment_id = $1 AND ${CLAIMABLE}
+      ORDER BY step, id
       LIMIT 1
+      FOR NO KEY UPDATE SKIP LOCKED
+    ), preferred AS (
+      SELECT id FROM members
+      WHERE experiment_id = $1 AND id = $5::integer AND step = (SELECT step FROM first)
+        AND ${CLAIMABLE}
       FOR NO KEY UPDATE SKIP LOCKED
     ), claimed AS (
       UPDATE members m
       SET status = 'running', token = m.token + 1, lease_owner = $6, lease_expires_at = $7
-      FROM pick
-      WHERE m.experiment_id = $1 AND m.id = pick.id
+      WHERE m.experiment_id = $1
+        AND m.id = COALESCE((SELECT id FROM preferred), (SELECT id FROM first))
       RETURNING m.*
     ), recorded AS (
       INSERT INTO writes (id, experiment_id, outcome)
       SELECT $8, $1, row_to_json(claimed)::text FROM claimed
+    ), deciding AS (
+      SELECT EXISTS (SELECT 1 FROM claimed WHERE decision_due = 1) AS due
     )
-    SELECT * FROM claimed`,
+    SELECT 'status' AS part, (SELECT status FROM experiment) AS experiment_status,
+      CASE WHEN (SELECT due FROM deciding)
+        THEN pg_snapshot_xmin(pg_current_snapshot())::text END AS horizon,
+      NULL::text AS experiment_id, NULL::integer AS id, NULL::text AS hparams,
+      NULL::bigint AS step, NULL::float8 AS score, NULL::smallint AS last_failed,
+      NULL::text AS checkpoint, NULL::text AS status, NULL::smallint AS decision_due,
+      NULL::integer AS consecutive_failures, NULL::text AS failure_reason,
+      NULL::text AS lease_owner, NULL::float8 AS lease_expires_at, NULL::bigint AS token
+    UNION ALL
+    SELECT 'claimed', NULL, NULL, ${MEMBER_COLUMNS} FROM claimed
+    UNION ALL
+    SELECT 'member', NULL, NULL, ${MEMBER_COLUMNS} FROM members m
+    WHERE (SELECT due FROM deciding) AND m.experiment_id = $1
+      AND ($10::text IS NULL OR ${changedSinceHorizon('$10')})`,
 };
 
 /** Heartbeat: $5 new expiry. Returns a row while the lease is held. Needs no write id. */

@@ -127,5 +127,79 @@ if (server.url === undefined) {
         await decider.close();
       }
     });
+
+    it('give a decision the population its claim read, as a full read at the claim gives it', async () => {
+      const target = schemaUrl(url, schema);
+      const decider = await PostgresStore.open(target);
+      const other = await PostgresStore.open(target);
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const record = (store: Store, lease: Lease, step: number, score: number): Promise<void> =>
+        store.recordResult(lease, {
+          step,
+          metrics: { score },
+          hparams: lease.member.hparams,
+          checkpoint: `ck-${lease.memberId}-${step}`,
+          done: false,
+          release: true,
+          now: T0,
+          trainSeconds: 0,
+        });
+      try {
+        await decider.createExperiment({
+          id: 'claimed',
+          task: 'toy',
+          config: {},
+          seed: 1,
+          members: Array.from({ length: 6 }, (_, i) => ({ lr: i / 10 })),
+          now: T0,
+        });
+        const claimFrom = async (store: Store, workerId: string): Promise<Lease> => {
+          const lease = await store.claimMember('claimed', { workerId, leaseMs: 60_000, now: T0 });
+          if (lease === null) throw new Error('expected a lease');
+          return lease;
+        };
+        // Every member gets a first result: from then on every claim has a decision due.
+        for (let i = 0; i < 6; i++) {
+          const lease = await claimFrom(other, 'other');
+          await record(other, lease, 1, i / 10);
+        }
+        let score = 0;
+        const claimDecideCompare = async (): Promise<void> => {
+          const lease = await claimFrom(decider, 'decider');
+          expect(lease.member.decisionDue).toBe(true);
+          const full = (await decider.listMembers('claimed')).map(toView);
+          let seen: PopulationSnapshot = [];
+          await decider.applyDecision(lease, T0, (_self, population) => {
+            seen = population;
+            return { kind: 'continue' };
+          });
+          expect(seen).toEqual(full);
+          await record(decider, lease, lease.member.step + 1, (score += 0.01));
+        };
+
+        await claimDecideCompare(); // the first claim reads every member
+        for (let round = 0; round < 4; round++) {
+          const lease = await claimFrom(other, 'other');
+          await record(other, lease, lease.member.step + 1, 0.5 + round / 10);
+          await claimDecideCompare();
+        }
+        // A transaction that started writing before the claim commits only after it: the next
+        // claim must still bring its change.
+        await admin.query('BEGIN');
+        await admin.query(
+          `UPDATE ${schema}.members SET score = 0.99 WHERE experiment_id = 'claimed' AND id = 5`,
+        );
+        await claimDecideCompare();
+        await admin.query('COMMIT');
+        await claimDecideCompare();
+        const members = await decider.listMembers('claimed');
+        expect(members[5]?.score).toBe(0.99);
+      } finally {
+        await admin.end();
+        await other.close();
+        await decider.close();
+      }
+    });
   });
 }

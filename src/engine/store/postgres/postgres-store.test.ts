@@ -8,6 +8,7 @@ import {
 } from '../../../../test/fixtures/postgres-test-database.js';
 import { describeStoreConformance } from '../../testing/store-conformance.js';
 import { PostgresStore } from './postgres-store.js';
+import { migrations } from './migrations.js';
 
 const server = await testPostgres();
 
@@ -83,7 +84,7 @@ if (server.url === undefined) {
         url,
         `SELECT version FROM ${s}.schema_version ORDER BY version`,
       );
-      expect(versions).toEqual([{ version: 1 }]);
+      expect(versions).toEqual(migrations.map((m) => ({ version: m.version })));
     });
 
     it('keeps results append-only', async () => {

@@ -39,13 +39,19 @@ import type {
 } from '../store.js';
 import { parsePostgresUrl, type PostgresTarget } from './connection.js';
 import { PostgresDatabase, type PostgresDatabaseOptions, type Queryable } from './database.js';
-import { CLAIM, DECIDE, END_LEASE, EXPERIMENT, HEARTBEAT, RECORD } from './lease-statements.js';
+import {
+  CLAIM,
+  DECIDE,
+  END_LEASE,
+  EXPERIMENT,
+  HEARTBEAT,
+  MEMBER_COLUMNS,
+  RECORD,
+  type ClaimPart,
+} from './lease-statements.js';
 import { PopulationCache } from './population-cache.js';
 
 export type PostgresStoreOptions = PostgresDatabaseOptions;
-
-const MEMBER_COLUMNS = `experiment_id, id, hparams, step, score, last_failed, checkpoint, status,
-  decision_due, consecutive_failures, failure_reason, lease_owner, lease_expires_at, token`;
 
 /** Checkpoints to keep (see Store.referencedCheckpoints). */
 const RETAINED = `(
@@ -71,20 +77,23 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * ones of src/store/shared/member-transitions.ts; this class only decides what to lock and when.
  *
  * Concurrency (READ COMMITTED plus explicit row locks):
- * - A claim reads the active members, ranks the claimable ones with the shared rule and locks
- *   the best one no other transaction holds (`FOR NO KEY UPDATE SKIP LOCKED`), so concurrent
- *   claims spread over different members instead of queueing on one. It then re-checks the
- *   locked (current) row with the shared rule; with a barrier, against a fresh read of the
- *   population (the lowest step may have moved).
+ * - A claim takes the first claimable member in the shared order that no other transaction
+ *   holds (`FOR NO KEY UPDATE SKIP LOCKED`, along the claim-order index), so concurrent claims
+ *   spread over different members instead of queueing on one; a row changed meanwhile is
+ *   re-checked after locking. In the same statement it checks the experiment is running and,
+ *   when the member has a decision due, reads the population delta for that decision (CLAIM
+ *   in lease-statements.ts): a ready point is three round trips (claim, decision, record +
+ *   release).
  * - Every write for a lease first locks its member row; fencing (token + owner) is then checked
  *   on the row as it is now, and no other writer can change it before we commit.
- * - `applyDecision` locks its own row, reads the population (one consistent snapshot), lets
- *   `decide` choose, and for an exploit locks the donor row `FOR SHARE` before writing. If the
- *   donor changed between the snapshot and the lock (it recorded a result or exploited someone
- *   itself), the decision is made again on fresh data. Holding the donor's lock until commit
- *   means the donor cannot move its checkpoint on before this member references it, so a
- *   checkpoint is never unreferenced in between (and never garbage-collected while in use), and
- *   the lineage event records exactly the donor state that was copied. The rest of the
+ * - `applyDecision` takes the population its claim read (or reads it: one consistent
+ *   snapshot), lets `decide` choose, and for an exploit locks the donor row `FOR SHARE` before
+ *   writing. If the donor changed between the snapshot and the lock (it recorded a result or
+ *   exploited someone itself), the decision is made again on fresh data. Holding the donor's
+ *   lock until commit means the donor cannot move its checkpoint on before this member
+ *   references it, so a checkpoint is never unreferenced in between (and never
+ *   garbage-collected while in use), and the lineage event records exactly the donor state
+ *   that was copied. The rest of the
  *   population is only a ranking input: a statement-level snapshot of it is what a serial
  *   execution at that instant would have seen, so SERIALIZABLE (with its false-positive aborts
  *   on a table every worker writes) buys nothing here. Two decisions that take each other as
@@ -106,6 +115,8 @@ export class PostgresStore implements Store {
   private lastPrune = 0;
   /** What this process last read of each population: decisions read only what changed. */
   private readonly population = new PopulationCache();
+  /** The lease whose claim also read the population (its decision needs no read of its own). */
+  private prefetched: Lease | null = null;
 
   private constructor(private readonly db: PostgresDatabase) {}
 
@@ -163,6 +174,12 @@ export class PostgresStore implements Store {
          SELECT ${MEMBER_COLUMNS} FROM json_populate_recordset(NULL::members, $1)`,
         [memberRows],
       );
+      // Fresh planner statistics for the new rows: without them the planner may take a new,
+      // large population for a handful of rows and plan claims as a sort of every member
+      // rather than a walk along the claim-order index (autovacuum would only catch up after
+      // hundreds of claims, and each worker keeps its plan until then). A role that does not
+      // own the table gets a warning and nothing else.
+      await tx.query('ANALYZE members');
       // Return what was stored, not the caller's (mutable) config object.
       const stored = experimentFromRow(row);
       await remember(tx, writeId, input.id, stored);
@@ -212,7 +229,7 @@ export class PostgresStore implements Store {
           const done = await replay<MemberRow>(db, writeId);
           if (done) return leaseOf(memberFromRow(done.outcome));
         }
-        const rows = await db.query<MemberRow>(
+        const rows = await db.query<ClaimRow>(
           CLAIM.sql,
           [
             experimentId,
@@ -223,13 +240,32 @@ export class PostgresStore implements Store {
             opts.workerId,
             expiry,
             writeId,
+            opts.whileRunning === true,
+            this.population.horizonOf(experimentId),
           ],
           CLAIM.name,
         );
-        const row = rows[0];
-        if (row !== undefined) return leaseOf(memberFromRow(row));
-        await assertExperimentExists(db, experimentId);
-        return null;
+        const status = rows.find((r) => r.part === 'status');
+        const row = rows.find((r) => r.part === 'claimed');
+        if (row === undefined) {
+          if (status?.experiment_status === null) {
+            throw new NotFoundError(`experiment '${experimentId}'`);
+          }
+          return null;
+        }
+        const lease = leaseOf(memberFromRow(row));
+        // The member has a decision due: the same statement read what changed in the
+        // population, and applyDecision uses it instead of reading again.
+        if (typeof status?.horizon === 'string') {
+          this.population.merge(
+            experimentId,
+            status.horizon,
+            rows.filter((r) => r.part === 'member'),
+            [row],
+          );
+          this.prefetched = lease;
+        }
+        return lease;
       },
       { durability: 'relaxed', alsoRetry: isDuplicateWriteId },
     );
@@ -286,14 +322,14 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * Reads the population (no locks), lets `decide` choose, and writes the outcome with one
-   * statement that checks the fence and, for an exploit, that the donor is still as `decide`
-   * saw it (locking it until commit; see DECIDE). If the donor moved in between, decide again
-   * on a fresh read. The rest of the population is only a ranking input: a statement-level
-   * snapshot of it is what a serial execution at that instant would have seen, so SERIALIZABLE
-   * (with its false-positive aborts on a table every worker writes) buys nothing here. Only
-   * this lease's holder writes the member's own row, so the row read is current while the
-   * fence holds. Two decisions that take each other as donors may deadlock; PostgreSQL aborts
+   * Reads the population (no locks; the claim of this lease may have read it already), lets
+   * `decide` choose, and writes the outcome with one statement that checks the fence and, for
+   * an exploit, that the donor is still as `decide` saw it (locking it until commit; see
+   * DECIDE). If the donor moved in between, decide again on a fresh read. The rest of the
+   * population is only a ranking input: a statement-level snapshot of it is what a serial
+   * execution at that instant would have seen, so SERIALIZABLE (with its false-positive aborts
+   * on a table every worker writes) buys nothing here. Only this lease's holder writes the
+   * member's own row, so the row read is current while the fence holds. Two decisions that take each other as donors may deadlock; PostgreSQL aborts
    * one and it is retried.
    */
   applyDecision(
@@ -301,13 +337,19 @@ export class PostgresStore implements Store {
     now: number,
     decide: (self: MemberView, population: PopulationSnapshot) => Decision,
   ): Promise<AppliedDecision> {
+    // The population the claim of this very lease read, if it did (a moment old: as good a
+    // ranking input as a read now; the donor is checked when writing).
+    const prefetched = this.prefetched === lease;
+    this.prefetched = null;
     return this.fencedWrite(lease, async (db, writeId) => {
       for (let round = 1; ; round++) {
-        const rows = await this.population.read(db, lease.experimentId);
-        const members = rows.map(memberFromRow);
+        const { rows, members, snapshot } =
+          prefetched && round === 1
+            ? this.population.current(lease.experimentId)
+            : await this.population.read(db, lease.experimentId);
         const self = members.find((m) => m.id === lease.memberId);
         assertLeaseHeld(self, lease);
-        const { applied, lineage } = decided(members, self, now, decide);
+        const { applied, lineage } = decided(members, self, now, decide, snapshot);
         const donorRow = lineage === null ? undefined : rows.find((r) => r.id === lineage.donor);
         const next = memberToRow(applied.member);
         const event = lineage === null ? null : lineageToRow(lineage);
@@ -479,6 +521,13 @@ export class PostgresStore implements Store {
   }
 }
 
+/** A row of the claim's answer (CLAIM in lease-statements.ts). */
+type ClaimRow = MemberRow & {
+  readonly part: ClaimPart;
+  readonly experiment_status: string | null;
+  readonly horizon: string | null;
+};
+
 /** The donor kept changing under a decision: start the transaction over. */
 class DecisionConflict extends PbtError {
   constructor(lease: Lease) {
@@ -515,9 +564,4 @@ async function remember(
     experimentId,
     outcome === undefined ? null : toJson(outcome, 'write outcome'),
   ]);
-}
-
-async function assertExperimentExists(tx: Queryable, experimentId: string): Promise<void> {
-  const rows = await tx.query('SELECT 1 FROM experiments WHERE id = $1', [experimentId]);
-  if (rows.length === 0) throw new NotFoundError(`experiment '${experimentId}'`);
 }

@@ -231,15 +231,16 @@ export function toView(member: MemberRecord): MemberView {
 /**
  * Calls `decide` on the population and computes what it changes: the member's new record and,
  * for exploit, the lineage event to append. Throws (and so changes nothing) when `decide` throws
- * or names a donor that is unknown, itself, or has no checkpoint yet.
+ * or names a donor that is unknown, itself, or has no checkpoint yet. `snapshot` is `members`
+ * as views, when the caller already has them (a store that keeps the population decoded).
  */
 export function decided(
   members: readonly MemberRecord[],
   self: MemberRecord,
   now: number,
   decide: (self: MemberView, population: PopulationSnapshot) => Decision,
+  snapshot: PopulationSnapshot = Object.freeze(members.map(toView)),
 ): { applied: AppliedDecision; lineage: Unnumbered<LineageEvent> | null } {
-  const snapshot = Object.freeze(members.map(toView));
   const selfView = snapshot.find((m) => m.id === self.id);
   if (selfView === undefined) {
     throw new PbtError('INTERNAL', `member ${self.id} is missing from its population`);

@@ -250,9 +250,9 @@ export class SqliteStore implements Store {
 
   claimMember(experimentId: string, opts: ClaimOptions): Promise<Lease | null> {
     return this.write(() => {
-      if (this.sql.getExperiment.get(experimentId) === undefined) {
-        throw new NotFoundError(`experiment '${experimentId}'`);
-      }
+      const experiment = this.sql.getExperiment.get(experimentId);
+      if (experiment === undefined) throw new NotFoundError(`experiment '${experimentId}'`);
+      if (opts.whileRunning === true && experiment.status !== 'running') return null;
       const active = this.sql.listActiveMembers.all(experimentId).map(memberFromRow);
       const chosen = pickClaim(active, opts);
       if (chosen === null) return null;
