@@ -135,6 +135,24 @@ describe('checkpoint writes overlapping the next member', () => {
     }
   });
 
+  it('a member claimed again after its overlapped write is recorded keeps its state in memory: its checkpoint is never read back', async () => {
+    const checkpoints = slowCheckpoints(20);
+    let reads = 0;
+    const get = checkpoints.get.bind(checkpoints);
+    checkpoints.get = (key: string) => {
+      reads++;
+      return get(key);
+    };
+    const { store, id, options } = await setUp(
+      { method: 'fixed', population: 1, budget: { steps: 12 }, ready: { every: 4 } },
+      checkpoints,
+    );
+    await runWorker(options);
+    await expectComplete(store, id, 12);
+    expect(checkpoints.puts).toBe(3);
+    expect(reads).toBe(0);
+  });
+
   it('synchronous generations: the last write of a generation is recorded before the next generation decides', async () => {
     const checkpoints = slowCheckpoints(30);
     const { store, id, options } = await setUp(

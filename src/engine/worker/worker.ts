@@ -1,7 +1,6 @@
 import { hostname } from 'node:os';
 import type { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { collectCheckpoints } from '../checkpoints/collect.js';
-import { checkpointKey } from '../checkpoints/durable-put.js';
 import type { ExperimentConfig } from '../config/experiment-config.js';
 import { CheckpointWriteError, LeaseLostError } from '../core/errors.js';
 import { createRng, hashSeed } from '../core/rng.js';
@@ -100,7 +99,12 @@ export interface WorkerSummary {
 /** The member state this worker still holds in memory, valid for one checkpoint key. */
 interface CachedState {
   readonly memberId: number;
-  readonly checkpoint: string;
+  /**
+   * The key its checkpoint was stored under, set once the write is durable (the writer hashes
+   * the bytes); null until then, which only means "load it again" — and nothing compares it
+   * sooner, because the member stays leased to this worker until that write's record.
+   */
+  checkpoint: string | null;
   readonly state: unknown;
 }
 
@@ -340,8 +344,11 @@ async function readyPoint(
   if (saved === null) {
     await record(env, lease, member, evaluated, null);
   } else {
-    const durable = writeThenRecord(env, lease, member, evaluated, saved.bytes);
-    cache = { memberId: member.id, checkpoint: checkpointKey(saved.bytes), state: saved.state };
+    const held: CachedState = { memberId: member.id, checkpoint: null, state: saved.state };
+    cache = held;
+    const durable = writeThenRecord(env, lease, member, evaluated, saved.bytes).then((key) => {
+      held.checkpoint = key;
+    });
     if (env.overlapCheckpointWrites && saved.bytes.length >= env.overlapMinBytes) {
       inFlight.start(durable.catch((err: unknown) => dropIfLeaseLost(env, member, err)));
     } else {
@@ -643,7 +650,7 @@ async function writeThenRecord(
   member: MemberRecord,
   segment: Segment,
   bytes: Uint8Array,
-): Promise<void> {
+): Promise<string> {
   const beat = heartbeatWhile(env, lease);
   let key: string;
   try {
@@ -655,6 +662,7 @@ async function writeThenRecord(
     beat.stop();
   }
   await record(env, lease, member, segment, { key, bytes });
+  return key;
 }
 
 /**
