@@ -7,17 +7,20 @@
  * objective, 8 processes), all in one run. `targets` in the output judges issue 17's targets.
  *
  *   node --import tsx bench/store.ts [--seconds 10] [--workers 1,8] [--skip-optuna]
- *     [--stores postgres,postgres-grown,postgres-async-commit,sqlite]
- *     [--postgres postgres://…/test] [--append] [--profile DIR]
+ *     [--stores postgres,postgres-separate,postgres-grown,postgres-async-commit,sqlite]
+ *     [--postgres postgres://…/test] [--append] [--profile DIR] [--out FILE]
  *
  * Each worker process runs the store calls the real worker loop makes at one ready point, with
  * no task work in between: claimMember (only while the experiment runs; getExperiment only when
- * it found nothing), applyDecision (the real PBT decide:
- * truncation 25 %, perturb ×0.8/×1.2), recordResult with release. Every member has a first result
- * before the clock starts, so every claim carries a decision. A cycle's latency is the time
- * from the claim to the release; the decision latency is applyDecision's alone. Processes start
- * together after a warm-up, run for `--seconds`, and report every sample. Writes
- * results/bench/store.json, with the machine's load average (the machine is shared);
+ * it found nothing), applyDecision (the real PBT decide: truncation 25 %, perturb ×0.8/×1.2),
+ * recordResult with release — and, where the store can (PostgreSQL's recordAndClaim), the next
+ * claim in that same write, so a ready point is two round trips; 'postgres-separate' runs the
+ * same with the record and the claim as two calls (three round trips), side by side. Every
+ * member has a first result before the clock starts, so every claim carries a decision. A
+ * cycle's latency is the time from the claim (or the record that made it) to the record; the
+ * decision latency is applyDecision's alone. Processes start together after a warm-up, run for
+ * `--seconds`, and report every sample. Writes results/bench/store.json (or `--out`), with the
+ * machine's load average (the machine is shared);
  * `--append` adds the run as one more repetition.
  */
 import { spawn } from 'node:child_process';
@@ -31,7 +34,8 @@ import type { SearchSpace } from '../src/engine/core/space-types.js';
 import { decide } from '../src/engine/strategies/decide.js';
 import { openStore } from '../src/engine/store/open-store.js';
 import { withSchema } from '../src/engine/store/postgres/connection.js';
-import type { Store } from '../src/engine/store/store.js';
+import { recordThenClaim } from '../src/engine/store/record-then-claim.js';
+import type { Lease, Store } from '../src/engine/store/store.js';
 
 const POPULATION = 256;
 const WARMUP_MS = 1_000;
@@ -63,7 +67,8 @@ interface ChildReport {
  * GROWN_HISTORY results before the clock starts); PostgreSQL without waiting for the WAL flush
  * at any commit; SQLite.
  */
-type StoreKind = 'postgres' | 'postgres-grown' | 'postgres-async-commit' | 'sqlite';
+type StoreKind =
+  'postgres' | 'postgres-separate' | 'postgres-grown' | 'postgres-async-commit' | 'sqlite';
 
 const GROWN_POPULATION = 1_000;
 const GROWN_HISTORY = 100_000;
@@ -117,7 +122,12 @@ function firstErrorOf(reports: readonly ChildReport[]): { firstError?: string } 
 }
 
 /** One worker process: loops ready points until the deadline, then prints its samples. */
-async function child(url: string, experimentId: string, workerId: string): Promise<void> {
+async function child(
+  url: string,
+  experimentId: string,
+  workerId: string,
+  separate: boolean,
+): Promise<void> {
   const store = await openStore(url);
   process.stdout.write('ready\n');
   const go = await new Promise<{ startAt: number; endAt: number }>((resolve) => {
@@ -135,6 +145,8 @@ async function child(url: string, experimentId: string, workerId: string): Promi
     decisionMs: [],
   };
   const rng = createRng('bench', workerId);
+  // The member claimed together with the last record (recordThenClaim), as the worker does.
+  let ahead: Lease | null = null;
   let cpuAtStart: NodeJS.CpuUsage | null = null;
   while (Date.now() < go.endAt) {
     try {
@@ -158,12 +170,9 @@ async function child(url: string, experimentId: string, workerId: string): Promi
     const t0 = performance.now();
     // As the worker loop: the claim checks the experiment is running; the experiment is read
     // only when the claim found nothing.
-    const lease = await store.claimMember(experimentId, {
-      workerId,
-      leaseMs: 60_000,
-      now: Date.now(),
-      whileRunning: true,
-    });
+    const claim = { workerId, leaseMs: 60_000, now: Date.now(), whileRunning: true };
+    const lease = ahead ?? (await store.claimMember(experimentId, claim));
+    ahead = null;
     if (lease === null) {
       await store.getExperiment(experimentId);
       if (measuring) report.emptyClaims += 1;
@@ -183,7 +192,7 @@ async function child(url: string, experimentId: string, workerId: string): Promi
       exploited = applied.decision.kind === 'exploit';
     }
     const step = member.step + 1;
-    await store.recordResult(lease, {
+    const result = {
       step,
       metrics: { score: rng.next() },
       hparams: member.hparams,
@@ -193,7 +202,11 @@ async function child(url: string, experimentId: string, workerId: string): Promi
       release: true,
       now: Date.now(),
       trainSeconds: 0,
-    });
+    };
+    // The next member is claimed in the same write where the store can (PostgreSQL), as the
+    // worker does; 'postgres-separate' makes the two calls, as before.
+    if (separate) await store.recordResult(lease, result);
+    else ahead = await recordThenClaim(store, lease, result, { ...claim, now: Date.now() });
     if (measuring) {
       report.cycles += 1;
       report.cycleMs.push(performance.now() - t0);
@@ -333,6 +346,7 @@ async function runConfig(
           url,
           experimentId,
           `w${i}`,
+          ...(kind === 'postgres-separate' ? ['separate'] : []),
         ],
         { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] },
       );
@@ -463,10 +477,10 @@ function runOptuna(postgresUrl: string, seconds: number): Promise<unknown> {
 async function main(argv: string[]): Promise<void> {
   const childAt = argv.indexOf('--child');
   if (childAt >= 0) {
-    const [url, experimentId, workerId] = argv.slice(childAt + 1);
+    const [url, experimentId, workerId, calls] = argv.slice(childAt + 1);
     if (url === undefined || experimentId === undefined || workerId === undefined)
-      throw new Error('usage: --child <url> <experimentId> <workerId>');
-    await child(url, experimentId, workerId);
+      throw new Error('usage: --child <url> <experimentId> <workerId> [separate]');
+    await child(url, experimentId, workerId, calls === 'separate');
     return;
   }
   const seconds = Number(arg(argv, '--seconds') ?? 10);
@@ -479,7 +493,7 @@ async function main(argv: string[]): Promise<void> {
   // CPU profiles of the worker processes (node --cpu-prof), one .cpuprofile file each.
   const profileDir = arg(argv, '--profile');
   const runs: RunSummary[] = [];
-  const kinds = (arg(argv, '--stores') ?? 'postgres,postgres-grown,sqlite').split(
+  const kinds = (arg(argv, '--stores') ?? 'postgres,postgres-separate,postgres-grown,sqlite').split(
     ',',
   ) as StoreKind[];
   for (const kind of kinds) {
@@ -506,7 +520,9 @@ async function main(argv: string[]): Promise<void> {
 
   // The machine is shared and its load swings widely within minutes: `--append` adds this run
   // as another repetition to the existing file, and the summary gives the range over all.
-  const file = path.join(REPO, 'results', 'bench', 'store.json');
+  const file = path.resolve(
+    arg(argv, '--out') ?? path.join(REPO, 'results', 'bench', 'store.json'),
+  );
   const previous: Repetition[] =
     argv.includes('--append') && existsSync(file)
       ? ((JSON.parse(readFileSync(file, 'utf8')) as { repetitions?: Repetition[] }).repetitions ??
@@ -532,6 +548,8 @@ async function main(argv: string[]): Promise<void> {
         'recordResult with release (one write)',
       postgres: 'PostgreSQL 15 on 127.0.0.1 (same machine), a pool per process, default settings',
       'postgres-async-commit': 'the same with synchronous_commit=off for the store sessions',
+      'postgres-separate':
+        'postgres with the record and the next claim as two calls (three round trips per ready point, the cycle before recordAndClaim)',
       sqlite: 'one file in the temp directory, WAL, synchronous=NORMAL (no flush per commit)',
     },
     targets: targetsOf(runs),

@@ -160,6 +160,29 @@ if (server.url === undefined) {
       ]);
     });
 
+    it('records and claims in one write, once, when the reply to its COMMIT is lost', async () => {
+      const lease = await claim();
+      const before = proxy.cuts();
+      proxy.arm('after-commit');
+      const next = await store.recordAndClaim(
+        lease,
+        { ...result(1, 0.4, 'ck-0-1'), release: true },
+        { workerId: 'w', now: T0 + 1, whileRunning: true, ...LEASE },
+      );
+      expect(proxy.cuts() - before).toBe(1);
+      // The retry found its own write record: member 1 claimed once, by this very write.
+      expect(next).toMatchObject({ memberId: 1, token: 1, member: { status: 'running' } });
+      expect((await store.listMembers('exp')).map((m) => [m.status, m.step, m.token])).toEqual([
+        ['pending', 1, 1],
+        ['running', 0, 1],
+      ]);
+      expect(await store.listResults('exp')).toHaveLength(1);
+      // The lease it returned is the one the store holds: its record goes through.
+      if (next === null) throw new Error('expected a lease');
+      await store.recordResult(next, { ...result(1, 0.6, 'ck-1-1'), release: true });
+      expect(await store.listResults('exp')).toHaveLength(2);
+    });
+
     it('applies a write whose COMMIT never reached the server on the retry', async () => {
       const lease = await claim();
       proxy.arm('before-commit');

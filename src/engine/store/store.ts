@@ -72,6 +72,19 @@ export interface Store {
   recordResult(lease: Lease, result: ReadyResult): Promise<void>;
 
   /**
+   * Optional: `recordResult` (which must give the lease back: `release` or `done`), then, in the
+   * same atomic write, the claim `claimMember(lease.experimentId, { ...claim, preferMember:
+   * lease.memberId })` would make right after it — but only when that claim would take another
+   * member (one at a lower step than the recorded member's new step, or any when it is done).
+   * Returns the new lease, or null when the result was recorded and nothing was claimed (the
+   * caller then claims as usual, which may take the recorded member back). One round trip
+   * where `recordResult` + `claimMember` are two: implemented by the PostgreSQL store; the
+   * worker falls back to the two calls on stores without it. Throws LeaseLostError (nothing
+   * recorded or claimed) if the token is stale.
+   */
+  recordAndClaim?(lease: Lease, result: ReadyResult, claim: ClaimOptions): Promise<Lease | null>;
+
+  /**
    * Apply a decision due for this member (see contract above). `decide` gets the member and the
    * population snapshot read inside the transaction. For 'exploit', the member's hyperparameters
    * become `decision.hparams`, its checkpoint the donor's, and a lineage event is appended.

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LeaseLostError, NotFoundError, PbtError } from '../core/errors.js';
 import type { Decision, Hparams, MemberView, PopulationSnapshot } from '../core/types.js';
+import { recordThenClaim } from '../store/record-then-claim.js';
 import type { ClaimOptions, Lease, MemberRecord, ReadyResult, Store } from '../store/store.js';
 
 /**
@@ -373,6 +374,119 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         expect(owners).toEqual(
           [...won].sort((x, y) => x.memberId - y.memberId).map((c) => c.workerId),
         );
+      });
+    });
+
+    // Store.recordAndClaim, through recordThenClaim: the record, then (in the same write where
+    // the store can) the claim a worker makes next, preferring the member it just recorded.
+    // Either way the pair must claim what recordResult + claimMember would.
+    describe('record, then claim', () => {
+      const next = async (store: Store, lease: Lease, result: ReadyResult): Promise<Lease> =>
+        (await recordThenClaim(
+          store,
+          lease,
+          result,
+          claimOpts('w', T0 + 5, { whileRunning: true }),
+        )) ?? (await claimOrThrow(store, claimOpts('w', T0 + 5, { preferMember: lease.memberId })));
+
+      it('records the result and claims a less-advanced member', async () => {
+        const store = await open();
+        await create(store, 'exp', 3);
+        const lease = await claimOrThrow(store, claimOpts('w', T0));
+        const claimed = await next(store, lease, success(5, 0.7, 'ck-0-5', { release: true }));
+        expect(claimed).toMatchObject({ memberId: 1, token: 1, workerId: 'w' });
+        expect(claimed.member).toMatchObject({ status: 'running', leaseOwner: 'w', step: 0 });
+        expect(await member(store, 1)).toEqual(claimed.member);
+        expect(await member(store, 0)).toMatchObject({
+          status: 'pending',
+          step: 5,
+          score: 0.7,
+          checkpoint: 'ck-0-5',
+          decisionDue: true,
+          leaseOwner: null,
+        });
+        expect((await store.listResults('exp')).map((r) => [r.memberId, r.step])).toEqual([[0, 5]]);
+        expect((await member(store, 2)).status).toBe('pending');
+      });
+
+      it('leaves the recorded member to the next claim when it is still first (a tie included)', async () => {
+        const store = await open();
+        await create(store, 'exp', 3);
+        await advance(store, [0, 5, 9]);
+        const lease = await claimOrThrow(store, claimOpts('w', T0));
+        expect(lease.memberId).toBe(0);
+        const claimed = await next(store, lease, success(5, 0.1, 'ck-0-5', { release: true }));
+        expect(claimed).toMatchObject({ memberId: 0, token: 3 });
+        expect(claimed.member).toMatchObject({ step: 5, checkpoint: 'ck-0-5', decisionDue: true });
+        expect((await member(store, 1)).status).toBe('pending');
+      });
+
+      it('claims any other member once the recorded one is done', async () => {
+        const store = await open();
+        await create(store, 'exp', 2);
+        await advance(store, [0, 9]);
+        const lease = await claimOrThrow(store, claimOpts('w', T0));
+        const claimed = await next(store, lease, success(5, 0.3, 'ck-0-5', { done: true }));
+        expect(claimed.memberId).toBe(1);
+        expect((await member(store, 0)).status).toBe('done');
+      });
+
+      it('hands the claimed member the population with the recorded score for its decision', async () => {
+        const store = await open();
+        await create(store, 'exp', 2);
+        await advance(store, [3, 0], [0.2, 0]);
+        const lease = await claimOrThrow(store, claimOpts('w', T0));
+        expect(lease.memberId).toBe(1);
+        const claimed = await next(store, lease, success(6, 0.9, 'ck-1-6', { release: true }));
+        expect(claimed.memberId).toBe(0);
+        expect(claimed.member.decisionDue).toBe(true);
+        let seen: readonly MemberView[] = [];
+        const applied = await store.applyDecision(claimed, T0 + 6, (_self, population) => {
+          seen = population;
+          return { kind: 'exploit', donor: 1, hparams: { lr: 0.9 }, operations: ['copy'] };
+        });
+        expect(seen.map((m) => [m.id, m.step, m.score])).toEqual([
+          [0, 3, 0.2],
+          [1, 6, 0.9],
+        ]);
+        expect(applied).toMatchObject({ checkpoint: 'ck-1-6', member: { hparams: { lr: 0.9 } } });
+      });
+
+      it('claims nothing once the experiment is stopped, and still records', async () => {
+        const store = await open();
+        await create(store, 'exp', 2);
+        const lease = await claimOrThrow(store, claimOpts('w', T0));
+        await store.setExperimentStatus('exp', 'stopped');
+        const claimed = await recordThenClaim(
+          store,
+          lease,
+          success(5, 0.5, 'ck-0-5', { release: true }),
+          claimOpts('w', T0 + 5, { whileRunning: true }),
+        );
+        expect(claimed).toBeNull();
+        expect((await store.listMembers('exp')).map((m) => [m.status, m.step])).toEqual([
+          ['pending', 5],
+          ['pending', 0],
+        ]);
+      });
+
+      it('with a stale lease, records nothing and claims nothing', async () => {
+        const store = await open();
+        await create(store, 'exp', 2);
+        const lease = await claimOrThrow(store, claimOpts('w', T0));
+        await store.release(lease);
+        const taken = await claimOrThrow(store, claimOpts('w2', T0, { preferMember: 0 }));
+        expect(taken.memberId).toBe(0);
+        await expect(
+          recordThenClaim(
+            store,
+            lease,
+            success(5, 0.5, 'ck', { release: true }),
+            claimOpts('w', T0 + 5),
+          ),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect(await store.listResults('exp')).toEqual([]);
+        expect(await member(store, 1)).toMatchObject({ status: 'pending', token: 0 });
       });
     });
 

@@ -14,7 +14,8 @@ import {
   type DecideConfig,
 } from '../strategies/decide.js';
 import { segmentSteps } from '../strategies/ready.js';
-import type { Lease, MemberRecord, Store } from '../store/store.js';
+import { recordThenClaim } from '../store/record-then-claim.js';
+import type { ClaimOptions, Lease, MemberRecord, Store } from '../store/store.js';
 import type { Task, TaskContext } from '../tasks/task.js';
 import { ashaSettingsOf } from '../setup/prepare-experiment.js';
 import { nextRung, type AshaSettings } from '../strategies/asha.js';
@@ -131,7 +132,12 @@ interface CycleOutcome {
   readonly cache: CachedState | null;
   /** ASHA: the member waits at its rung; it was released unchanged and no ready point ran. */
   readonly waited?: boolean;
+  /** The next member, claimed in the same store write as this ready point's record. */
+  readonly next?: Lease | null;
 }
+
+/** The claim to make together with a record, or null to claim separately afterwards. */
+type NextClaim = () => ClaimOptions | null;
 
 type ClaimOutcome =
   | { readonly kind: 'lease'; readonly lease: Lease }
@@ -177,6 +183,14 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   let cycleStart: number | null = null;
   // The last ready point's checkpoint write and record, when they overlap the next member's cycle.
   const inFlight = new InFlightRecord();
+  // The member claimed in the same store write as the last record (Store.recordAndClaim).
+  let ahead: Lease | null = null;
+  const collectDue = (): boolean =>
+    env.collect !== false && Date.now() - lastCollect >= env.collect.everyMs;
+  // Claim with the record unless the worker is stopping or about to collect (which may take
+  // longer than a lease: claim after it).
+  const nextClaim: NextClaim = () =>
+    env.signal?.aborted === true || collectDue() ? null : claimOptions(env, undefined, new Set());
   let readyPoints = 0;
   let exploits = 0;
   let failures = 0;
@@ -190,11 +204,16 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   try {
     for (;;) {
       if (env.signal?.aborted) {
+        await releaseAhead();
         await inFlight.settle();
         return summary('signal');
       }
       cycleStart ??= performance.now();
-      const claimed = await claim(env, cache?.memberId, waiting);
+      const claimed: ClaimOutcome =
+        ahead !== null
+          ? { kind: 'lease', lease: ahead }
+          : await claim(env, cache?.memberId, waiting);
+      ahead = null;
       if (claimed.kind === 'stop') {
         await inFlight.settle();
         return summary(claimed.stoppedBy);
@@ -219,8 +238,9 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
       try {
         const started = cycleStart;
         cycleStart = null;
-        const outcome = await readyPoint(env, lease, owned, started, inFlight);
+        const outcome = await readyPoint(env, lease, owned, started, inFlight, nextClaim);
         cache = outcome.cache;
+        ahead = outcome.next ?? null;
         if (outcome.waited === true) {
           waiting.add(lease.memberId);
           continue;
@@ -241,7 +261,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
         }
         throw err;
       }
-      if (env.collect !== false && Date.now() - lastCollect >= env.collect.everyMs) {
+      if (env.collect !== false && collectDue()) {
         lastCollect = Date.now();
         await collect(env, env.collect);
       }
@@ -249,8 +269,17 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerSummary> {
   } finally {
     // Only reached with work in flight when the worker is failing: still record what is durable.
     await inFlight.settle().catch(() => undefined);
+    await releaseAhead();
     await dispose(env, cache?.state);
     await env.task.release?.();
+  }
+
+  /** Give back a member claimed with the last record that the worker will not train now. */
+  async function releaseAhead(): Promise<void> {
+    if (ahead === null) return;
+    const lease = ahead;
+    ahead = null;
+    await env.store.release(lease).catch(() => undefined);
   }
 }
 
@@ -260,18 +289,10 @@ async function claim(
   preferMember: number | undefined,
   waiting: ReadonlySet<number>,
 ): Promise<ClaimOutcome> {
-  const { store, experimentId, config } = env;
+  const { store, experimentId } = env;
   // The claim itself checks that the experiment is running (one round trip fewer per ready
   // point); only when it finds nothing do we read the experiment to learn why.
-  const lease = await store.claimMember(experimentId, {
-    workerId: env.workerId,
-    leaseMs: env.leaseMs,
-    now: env.clock(),
-    barrier: config.mode === 'sync',
-    whileRunning: true,
-    ...(preferMember !== undefined ? { preferMember } : {}),
-    ...(waiting.size > 0 ? { exclude: [...waiting] } : {}),
-  });
+  const lease = await store.claimMember(experimentId, claimOptions(env, preferMember, waiting));
   if (lease) return { kind: 'lease', lease };
   const experiment = await store.getExperiment(experimentId);
   if (experiment?.status !== 'running') {
@@ -290,6 +311,22 @@ async function claim(
   return { kind: 'wait' };
 }
 
+function claimOptions(
+  env: WorkerEnv,
+  preferMember: number | undefined,
+  waiting: ReadonlySet<number>,
+): ClaimOptions {
+  return {
+    workerId: env.workerId,
+    leaseMs: env.leaseMs,
+    now: env.clock(),
+    barrier: env.config.mode === 'sync',
+    whileRunning: true,
+    ...(preferMember !== undefined ? { preferMember } : {}),
+    ...(waiting.size > 0 ? { exclude: [...waiting] } : {}),
+  };
+}
+
 /**
  * One ready point of a leased member: decide → restore → train → evaluate → save → write the
  * checkpoint and record (+ release). The write and the record after it may be left in flight
@@ -301,6 +338,7 @@ async function readyPoint(
   owned: CachedState | null,
   cycleStart: number,
   inFlight: InFlightRecord,
+  nextClaim: NextClaim,
 ): Promise<CycleOutcome> {
   let decided: Decided;
   try {
@@ -341,19 +379,32 @@ async function readyPoint(
     throw err;
   }
   let cache: CachedState | null = null;
+  let next: Lease | null = null;
   if (saved === null) {
-    await record(env, lease, member, evaluated, null);
+    next = await record(env, lease, member, evaluated, null, nextClaim);
   } else {
     const held: CachedState = { memberId: member.id, checkpoint: null, state: saved.state };
     cache = held;
-    const durable = writeThenRecord(env, lease, member, evaluated, saved.bytes).then((key) => {
-      held.checkpoint = key;
-    });
     if (env.overlapCheckpointWrites && saved.bytes.length >= env.overlapMinBytes) {
+      // Recorded later, once durable: the next claim is made on its own meanwhile.
+      const durable = writeThenRecord(env, lease, member, evaluated, saved.bytes, null).then(
+        ({ key }) => {
+          held.checkpoint = key;
+        },
+      );
       inFlight.start(durable.catch((err: unknown) => dropIfLeaseLost(env, member, err)));
     } else {
       try {
-        await durable;
+        const written = await writeThenRecord(
+          env,
+          lease,
+          member,
+          evaluated,
+          saved.bytes,
+          nextClaim,
+        );
+        held.checkpoint = written.key;
+        next = written.next;
       } catch (err) {
         await dispose(env, saved.state);
         throw err;
@@ -366,7 +417,7 @@ async function readyPoint(
     trainSeconds: evaluated.trainSeconds,
     overheadSeconds: (performance.now() - cycleStart) / 1000 - evaluated.trainSeconds,
   });
-  return { exploited: decided.exploited, failed: evaluated.metrics === null, cache };
+  return { exploited: decided.exploited, failed: evaluated.metrics === null, cache, next };
 }
 
 /**
@@ -650,7 +701,8 @@ async function writeThenRecord(
   member: MemberRecord,
   segment: Segment,
   bytes: Uint8Array,
-): Promise<string> {
+  nextClaim: NextClaim | null,
+): Promise<{ readonly key: string; readonly next: Lease | null }> {
   const beat = heartbeatWhile(env, lease);
   let key: string;
   try {
@@ -661,14 +713,16 @@ async function writeThenRecord(
   } finally {
     beat.stop();
   }
-  await record(env, lease, member, segment, { key, bytes });
-  return key;
+  const next = await record(env, lease, member, segment, { key, bytes }, nextClaim);
+  return { key, next };
 }
 
 /**
  * Record and release stage: append the result and move the member on, giving it back in the
  * same store write (one round trip fewer per ready point), or, after too many consecutive
- * failures, fail it for good. A finished member's lease ends with its last result.
+ * failures, fail it for good. A finished member's lease ends with its last result. With
+ * `nextClaim`, the store may claim the worker's next member in that same write
+ * (Store.recordAndClaim): returned, or null when the worker is to claim on its own.
  */
 async function record(
   env: WorkerEnv,
@@ -676,11 +730,12 @@ async function record(
   member: MemberRecord,
   segment: Segment,
   written: { readonly key: string; readonly bytes: Uint8Array } | null,
-): Promise<void> {
+  nextClaim: NextClaim | null,
+): Promise<Lease | null> {
   const { config, store } = env;
   const failsForGood =
     segment.metrics === null && member.consecutiveFailures + 1 >= config.maxFailures;
-  await store.recordResult(lease, {
+  const result = {
     step: segment.reached,
     metrics: segment.metrics,
     ...(segment.error !== undefined ? { error: segment.error } : {}),
@@ -690,7 +745,30 @@ async function record(
     release: !failsForGood,
     now: env.clock(),
     trainSeconds: segment.trainSeconds,
-  });
+  };
+  const claimWith = failsForGood ? null : (nextClaim?.() ?? null);
+  let next: Lease | null = null;
+  if (claimWith === null) await store.recordResult(lease, result);
+  else next = await recordThenClaim(store, lease, result, claimWith);
+  try {
+    await afterRecord(env, lease, member, segment, written, failsForGood);
+  } catch (err) {
+    if (next !== null) await store.release(next).catch(() => undefined);
+    throw err;
+  }
+  return next;
+}
+
+/** What follows a record: make sure its checkpoint exists; fail the member for good if due. */
+async function afterRecord(
+  env: WorkerEnv,
+  lease: Lease,
+  member: MemberRecord,
+  segment: Segment,
+  written: { readonly key: string; readonly bytes: Uint8Array } | null,
+  failsForGood: boolean,
+): Promise<void> {
+  const { config, store } = env;
   // A collector that read the references before this record and found the (deduplicated,
   // older) file unreferenced may have deleted it: now that it is referenced, no collector will
   // again, so one check here makes sure the reference points at a file. (A worker that claims

@@ -41,15 +41,20 @@ export interface Statement {
  * A member a claim may take (see CLAIM's parameters): active, not leased (or its lease has
  * expired), not excluded, and with a barrier at the lowest step of all active members. The
  * first two conditions are on the row as it is when locked (re-checked after a concurrent
- * claim changed it).
+ * claim changed it). The arguments name the statement's parameters (`$2` …): the claim time,
+ * the excluded ids, the barrier flag and the while-running flag; `$1` is the experiment.
  */
-const CLAIMABLE = `status IN ('pending', 'running')
-        AND (NOT $9::boolean OR (SELECT status FROM experiment) = 'running')
-        AND (lease_owner IS NULL OR lease_expires_at <= $2::float8)
-        AND NOT (id = ANY ($3::integer[]))
-        AND (NOT $4::boolean OR step = (
+function claimable(now: string, exclude: string, barrier: string, whileRunning: string): string {
+  return `status IN ('pending', 'running')
+        AND (NOT ${whileRunning}::boolean OR (SELECT status FROM experiment) = 'running')
+        AND (lease_owner IS NULL OR lease_expires_at <= ${now}::float8)
+        AND NOT (id = ANY (${exclude}::integer[]))
+        AND (NOT ${barrier}::boolean OR step = (
           SELECT min(step) FROM members
           WHERE experiment_id = $1 AND status IN ('pending', 'running')))`;
+}
+
+const CLAIMABLE = claimable('$2', '$3', '$4', '$9');
 
 /** A member row's columns, in the table's order. */
 export const MEMBER_COLUMNS = `experiment_id, id, hparams, step, score, last_failed, checkpoint,
@@ -163,6 +168,87 @@ export const RECORD: Statement = {
       INSERT INTO writes (id, experiment_id, outcome) SELECT $17, $1, NULL FROM updated
     )
     SELECT count(*)::int AS n FROM updated`,
+};
+
+/** Which part of RECORD_AND_CLAIM's answer a row is. */
+export type RecordAndClaimPart = ClaimPart | 'recorded';
+
+/**
+ * RECORD, then in the same statement the claim the worker would make next (two round trips per
+ * ready point instead of three): RECORD's parameters $1–$17 (the result must give the lease
+ * back: $11 true), then the claim's: $18 now, $19 excluded ids, $20 barrier, $21 whileRunning,
+ * $22 population horizon, $23 lease expiry.
+ * Only another member that a claim right after the record would rank before the recorded one
+ * is claimed here: one at a lower step (with the recorded member preferred, as the worker asks,
+ * it wins ties at its new step), or any other when the recorded member is done. Otherwise the
+ * record is made and nothing is claimed: the caller claims on its own, which may take the
+ * recorded member back (its state is still in the worker's memory). The claim part reads the
+ * statement's snapshot, in which the recorded member still holds its lease, so it could never
+ * take that member here anyway. A barrier's lowest active step includes the recorded member's
+ * old step: at worst too low, which finds nothing and leaves the claim to the caller.
+ * Nothing is claimed when the fence fails (no 'recorded' row: the lease was lost). The write
+ * id's outcome is the claimed row (null: none), as CLAIM's.
+ * Rows: 'status' (experiment_status, horizon as CLAIM's), 'recorded' (the member as recorded,
+ * when the fence held), 'claimed' (if any), then 'member' rows as CLAIM's.
+ */
+export const RECORD_AND_CLAIM: Statement = {
+  name: 'pbt_write_record_claim_v1',
+  sql: `
+    WITH experiment AS (
+      SELECT status FROM experiments WHERE id = $1
+    ), first AS (
+      SELECT id FROM members
+      WHERE experiment_id = $1 AND id <> $2 AND $11::boolean
+        AND ($10::text = 'done' OR step < $5)
+        AND ${claimable('$18', '$19', '$20', '$21')}
+      ORDER BY step, id
+      LIMIT 1
+      FOR NO KEY UPDATE SKIP LOCKED
+    ), updated AS (
+      UPDATE members SET
+        step = $5,
+        score = CASE WHEN $6::boolean THEN $7::float8 ELSE score END,
+        last_failed = CASE WHEN $6::boolean THEN 0 ELSE 1 END,
+        checkpoint = COALESCE($8::text, checkpoint),
+        consecutive_failures = CASE WHEN $6::boolean THEN 0 ELSE consecutive_failures + 1 END,
+        decision_due = $9,
+        status = $10,
+        lease_owner = CASE WHEN $11::boolean THEN NULL ELSE lease_owner END,
+        lease_expires_at = CASE WHEN $11::boolean THEN NULL ELSE lease_expires_at END
+      WHERE ${FENCE}
+      RETURNING *
+    ), appended AS (
+      INSERT INTO results (experiment_id, member_id, step, score, metrics, error, hparams,
+        checkpoint, time, train_seconds)
+      SELECT experiment_id, id, $5, $7, $12, $13, $14, $8, $15, $16 FROM updated
+    ), claimed AS (
+      UPDATE members m
+      SET status = 'running', token = m.token + 1, lease_owner = $4, lease_expires_at = $23
+      WHERE m.experiment_id = $1 AND m.id = (SELECT id FROM first)
+        AND EXISTS (SELECT 1 FROM updated)
+      RETURNING m.*
+    ), recorded AS (
+      INSERT INTO writes (id, experiment_id, outcome)
+      SELECT $17, $1, (SELECT row_to_json(claimed)::text FROM claimed) FROM updated
+    ), deciding AS (
+      SELECT EXISTS (SELECT 1 FROM claimed WHERE decision_due = 1) AS due
+    )
+    SELECT 'status' AS part, (SELECT status FROM experiment) AS experiment_status,
+      CASE WHEN (SELECT due FROM deciding)
+        THEN pg_snapshot_xmin(pg_current_snapshot())::text END AS horizon,
+      NULL::text AS experiment_id, NULL::integer AS id, NULL::text AS hparams,
+      NULL::bigint AS step, NULL::float8 AS score, NULL::smallint AS last_failed,
+      NULL::text AS checkpoint, NULL::text AS status, NULL::smallint AS decision_due,
+      NULL::integer AS consecutive_failures, NULL::text AS failure_reason,
+      NULL::text AS lease_owner, NULL::float8 AS lease_expires_at, NULL::bigint AS token
+    UNION ALL
+    SELECT 'recorded', NULL, NULL, ${MEMBER_COLUMNS} FROM updated
+    UNION ALL
+    SELECT 'claimed', NULL, NULL, ${MEMBER_COLUMNS} FROM claimed
+    UNION ALL
+    SELECT 'member', NULL, NULL, ${MEMBER_COLUMNS} FROM members m
+    WHERE (SELECT due FROM deciding) AND m.experiment_id = $1
+      AND ($22::text IS NULL OR ${changedSinceHorizon('$22')})`,
 };
 
 /**

@@ -47,7 +47,9 @@ import {
   HEARTBEAT,
   MEMBER_COLUMNS,
   RECORD,
+  RECORD_AND_CLAIM,
   type ClaimPart,
+  type RecordAndClaimPart,
 } from './lease-statements.js';
 import { PopulationCache } from './population-cache.js';
 
@@ -319,6 +321,81 @@ export class PostgresStore implements Store {
       );
       return rows[0]?.n === 1 ? { written: true, outcome: undefined } : { written: false };
     });
+  }
+
+  /**
+   * recordResult and the claim that would follow it as one statement (RECORD_AND_CLAIM): two
+   * round trips per ready point instead of three. Null: recorded, nothing claimed (the caller
+   * claims on its own).
+   */
+  async recordAndClaim(
+    lease: Lease,
+    result: ReadyResult,
+    claim: ClaimOptions,
+  ): Promise<Lease | null> {
+    if (result.release !== true && result.done !== true) {
+      throw new PbtError('INTERNAL', 'recordAndClaim needs a result that gives the lease back');
+    }
+    await this.pruneWriteRecords();
+    const next = withResult(lease.member, result);
+    const row = resultToRow(next.result);
+    const ok = result.metrics !== null;
+    const expiry = leaseExpiry(claim.now, claim.leaseMs);
+    const { experimentId } = lease;
+    // The lease made by this call's own statement; a retry that finds an earlier attempt
+    // committed gets the claimed row from the write record instead.
+    let fresh: Lease | null = null;
+    const claimedRow = await this.fencedWrite<MemberRow | null>(lease, async (db, writeId) => {
+      const rows = await db.query<Omit<ClaimRow, 'part'> & { part: RecordAndClaimPart }>(
+        RECORD_AND_CLAIM.sql,
+        [
+          experimentId,
+          lease.memberId,
+          lease.token,
+          lease.workerId,
+          row.step,
+          ok,
+          row.score,
+          row.checkpoint,
+          next.member.decisionDue ? 1 : 0,
+          next.member.status,
+          next.member.leaseOwner === null,
+          row.metrics,
+          row.error,
+          row.hparams,
+          row.time,
+          row.train_seconds,
+          writeId,
+          claim.now,
+          [...(claim.exclude ?? [])],
+          claim.barrier === true,
+          claim.whileRunning === true,
+          this.population.horizonOf(experimentId),
+          expiry,
+        ],
+        RECORD_AND_CLAIM.name,
+      );
+      const recorded = rows.find((r) => r.part === 'recorded');
+      if (recorded === undefined) return { written: false };
+      const claimed = rows.find((r) => r.part === 'claimed');
+      if (claimed === undefined) return { written: true, outcome: null };
+      fresh = leaseOf(memberFromRow(claimed));
+      const status = rows.find((r) => r.part === 'status');
+      if (typeof status?.horizon === 'string') {
+        // As claimMember: the decision due reads this delta; both rows this statement wrote
+        // are newer than its snapshot.
+        this.population.merge(
+          experimentId,
+          status.horizon,
+          rows.filter((r) => r.part === 'member'),
+          [recorded, claimed],
+        );
+        this.prefetched = fresh;
+      }
+      return { written: true, outcome: claimed };
+    });
+    if (claimedRow === null) return null;
+    return fresh ?? leaseOf(memberFromRow(claimedRow));
   }
 
   /**
