@@ -60,6 +60,52 @@ const CLAIMABLE = claimable('$2', '$3', '$4', '$9');
 export const MEMBER_COLUMNS = `experiment_id, id, hparams, step, score, last_failed, checkpoint,
   status, decision_due, consecutive_failures, failure_reason, lease_owner, lease_expires_at, token`;
 
+/**
+ * A recorded ready point's member update (RECORD's parameters $5–$11): what depends on the row
+ * as it is now is computed here: a failed ready point keeps the score and (with no new
+ * checkpoint) the checkpoint, and counts consecutive failures.
+ */
+const RECORD_SET = `
+        step = $5,
+        score = CASE WHEN $6::boolean THEN $7::float8 ELSE score END,
+        last_failed = CASE WHEN $6::boolean THEN 0 ELSE 1 END,
+        checkpoint = COALESCE($8::text, checkpoint),
+        consecutive_failures = CASE WHEN $6::boolean THEN 0 ELSE consecutive_failures + 1 END,
+        decision_due = $9,
+        status = $10,
+        lease_owner = CASE WHEN $11::boolean THEN NULL ELSE lease_owner END,
+        lease_expires_at = CASE WHEN $11::boolean THEN NULL ELSE lease_expires_at END`;
+
+/** The result row of a recorded ready point (RECORD's parameters), for the `updated` member. */
+const APPEND_RESULT = `INSERT INTO results (experiment_id, member_id, step, score, metrics, error,
+        hparams, checkpoint, time, train_seconds)
+      SELECT experiment_id, id, $5, $7, $12, $13, $14, $8, $15, $16 FROM updated`;
+
+/**
+ * A claim's first answer row: the experiment's status and, when the claimed member has a
+ * decision due (CTE `deciding`), the horizon of the population rows that follow.
+ */
+const STATUS_ROW = `SELECT 'status' AS part, (SELECT status FROM experiment) AS experiment_status,
+      CASE WHEN (SELECT due FROM deciding)
+        THEN pg_snapshot_xmin(pg_current_snapshot())::text END AS horizon,
+      NULL::text AS experiment_id, NULL::integer AS id, NULL::text AS hparams,
+      NULL::bigint AS step, NULL::float8 AS score, NULL::smallint AS last_failed,
+      NULL::text AS checkpoint, NULL::text AS status, NULL::smallint AS decision_due,
+      NULL::integer AS consecutive_failures, NULL::text AS failure_reason,
+      NULL::text AS lease_owner, NULL::float8 AS lease_expires_at, NULL::bigint AS token`;
+
+/**
+ * A claim's other answer rows: the claimed row, then, with a decision due, the member rows
+ * changed since the population horizon in parameter `horizon` (null: every member).
+ */
+function claimedAndChanged(horizon: string): string {
+  return `SELECT 'claimed', NULL, NULL, ${MEMBER_COLUMNS} FROM claimed
+    UNION ALL
+    SELECT 'member', NULL, NULL, ${MEMBER_COLUMNS} FROM members m
+    WHERE (SELECT due FROM deciding) AND m.experiment_id = $1
+      AND (${horizon}::text IS NULL OR ${changedSinceHorizon(horizon)})`;
+}
+
 /** Which part of the claim's answer a row is (see CLAIM). */
 export type ClaimPart = 'status' | 'claimed' | 'member';
 
@@ -114,20 +160,9 @@ export const CLAIM: Statement = {
     ), deciding AS (
       SELECT EXISTS (SELECT 1 FROM claimed WHERE decision_due = 1) AS due
     )
-    SELECT 'status' AS part, (SELECT status FROM experiment) AS experiment_status,
-      CASE WHEN (SELECT due FROM deciding)
-        THEN pg_snapshot_xmin(pg_current_snapshot())::text END AS horizon,
-      NULL::text AS experiment_id, NULL::integer AS id, NULL::text AS hparams,
-      NULL::bigint AS step, NULL::float8 AS score, NULL::smallint AS last_failed,
-      NULL::text AS checkpoint, NULL::text AS status, NULL::smallint AS decision_due,
-      NULL::integer AS consecutive_failures, NULL::text AS failure_reason,
-      NULL::text AS lease_owner, NULL::float8 AS lease_expires_at, NULL::bigint AS token
+    ${STATUS_ROW}
     UNION ALL
-    SELECT 'claimed', NULL, NULL, ${MEMBER_COLUMNS} FROM claimed
-    UNION ALL
-    SELECT 'member', NULL, NULL, ${MEMBER_COLUMNS} FROM members m
-    WHERE (SELECT due FROM deciding) AND m.experiment_id = $1
-      AND ($10::text IS NULL OR ${changedSinceHorizon('$10')})`,
+    ${claimedAndChanged('$10')}`,
 };
 
 /** Heartbeat: $5 new expiry. Returns a row while the lease is held. Needs no write id. */
@@ -149,21 +184,11 @@ export const RECORD: Statement = {
   sql: `
     WITH updated AS (
       UPDATE members SET
-        step = $5,
-        score = CASE WHEN $6::boolean THEN $7::float8 ELSE score END,
-        last_failed = CASE WHEN $6::boolean THEN 0 ELSE 1 END,
-        checkpoint = COALESCE($8::text, checkpoint),
-        consecutive_failures = CASE WHEN $6::boolean THEN 0 ELSE consecutive_failures + 1 END,
-        decision_due = $9,
-        status = $10,
-        lease_owner = CASE WHEN $11::boolean THEN NULL ELSE lease_owner END,
-        lease_expires_at = CASE WHEN $11::boolean THEN NULL ELSE lease_expires_at END
+${RECORD_SET}
       WHERE ${FENCE}
       RETURNING experiment_id, id
     ), appended AS (
-      INSERT INTO results (experiment_id, member_id, step, score, metrics, error, hparams,
-        checkpoint, time, train_seconds)
-      SELECT experiment_id, id, $5, $7, $12, $13, $14, $8, $15, $16 FROM updated
+      ${APPEND_RESULT}
     ), recorded AS (
       INSERT INTO writes (id, experiment_id, outcome) SELECT $17, $1, NULL FROM updated
     )
@@ -206,21 +231,11 @@ export const RECORD_AND_CLAIM: Statement = {
       FOR NO KEY UPDATE SKIP LOCKED
     ), updated AS (
       UPDATE members SET
-        step = $5,
-        score = CASE WHEN $6::boolean THEN $7::float8 ELSE score END,
-        last_failed = CASE WHEN $6::boolean THEN 0 ELSE 1 END,
-        checkpoint = COALESCE($8::text, checkpoint),
-        consecutive_failures = CASE WHEN $6::boolean THEN 0 ELSE consecutive_failures + 1 END,
-        decision_due = $9,
-        status = $10,
-        lease_owner = CASE WHEN $11::boolean THEN NULL ELSE lease_owner END,
-        lease_expires_at = CASE WHEN $11::boolean THEN NULL ELSE lease_expires_at END
+${RECORD_SET}
       WHERE ${FENCE}
       RETURNING *
     ), appended AS (
-      INSERT INTO results (experiment_id, member_id, step, score, metrics, error, hparams,
-        checkpoint, time, train_seconds)
-      SELECT experiment_id, id, $5, $7, $12, $13, $14, $8, $15, $16 FROM updated
+      ${APPEND_RESULT}
     ), claimed AS (
       UPDATE members m
       SET status = 'running', token = m.token + 1, lease_owner = $4, lease_expires_at = $23
@@ -233,22 +248,11 @@ export const RECORD_AND_CLAIM: Statement = {
     ), deciding AS (
       SELECT EXISTS (SELECT 1 FROM claimed WHERE decision_due = 1) AS due
     )
-    SELECT 'status' AS part, (SELECT status FROM experiment) AS experiment_status,
-      CASE WHEN (SELECT due FROM deciding)
-        THEN pg_snapshot_xmin(pg_current_snapshot())::text END AS horizon,
-      NULL::text AS experiment_id, NULL::integer AS id, NULL::text AS hparams,
-      NULL::bigint AS step, NULL::float8 AS score, NULL::smallint AS last_failed,
-      NULL::text AS checkpoint, NULL::text AS status, NULL::smallint AS decision_due,
-      NULL::integer AS consecutive_failures, NULL::text AS failure_reason,
-      NULL::text AS lease_owner, NULL::float8 AS lease_expires_at, NULL::bigint AS token
+    ${STATUS_ROW}
     UNION ALL
     SELECT 'recorded', NULL, NULL, ${MEMBER_COLUMNS} FROM updated
     UNION ALL
-    SELECT 'claimed', NULL, NULL, ${MEMBER_COLUMNS} FROM claimed
-    UNION ALL
-    SELECT 'member', NULL, NULL, ${MEMBER_COLUMNS} FROM members m
-    WHERE (SELECT due FROM deciding) AND m.experiment_id = $1
-      AND ($22::text IS NULL OR ${changedSinceHorizon('$22')})`,
+    ${claimedAndChanged('$22')}`,
 };
 
 /**

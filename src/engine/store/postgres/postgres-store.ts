@@ -290,35 +290,9 @@ export class PostgresStore implements Store {
   }
 
   async recordResult(lease: Lease, result: ReadyResult): Promise<void> {
-    // The shared rule validates the result and says what the member becomes; the parts that
-    // depend on the row as it is now (kept score and checkpoint, failure count) are in RECORD.
-    const next = withResult(lease.member, result);
-    const row = resultToRow(next.result);
-    const ok = result.metrics !== null;
+    const parameters = recordParameters(lease, result);
     await this.fencedWrite(lease, async (db, writeId) => {
-      const rows = await db.query<{ n: number }>(
-        RECORD.sql,
-        [
-          lease.experimentId,
-          lease.memberId,
-          lease.token,
-          lease.workerId,
-          row.step,
-          ok,
-          row.score,
-          row.checkpoint,
-          next.member.decisionDue ? 1 : 0,
-          next.member.status,
-          next.member.leaseOwner === null,
-          row.metrics,
-          row.error,
-          row.hparams,
-          row.time,
-          row.train_seconds,
-          writeId,
-        ],
-        RECORD.name,
-      );
+      const rows = await db.query<{ n: number }>(RECORD.sql, [...parameters, writeId], RECORD.name);
       return rows[0]?.n === 1 ? { written: true, outcome: undefined } : { written: false };
     });
   }
@@ -336,11 +310,9 @@ export class PostgresStore implements Store {
     if (result.release !== true && result.done !== true) {
       throw new PbtError('INTERNAL', 'recordAndClaim needs a result that gives the lease back');
     }
-    await this.pruneWriteRecords();
-    const next = withResult(lease.member, result);
-    const row = resultToRow(next.result);
-    const ok = result.metrics !== null;
+    const parameters = recordParameters(lease, result);
     const expiry = leaseExpiry(claim.now, claim.leaseMs);
+    await this.pruneWriteRecords();
     const { experimentId } = lease;
     // The lease made by this call's own statement; a retry that finds an earlier attempt
     // committed gets the claimed row from the write record instead.
@@ -349,22 +321,7 @@ export class PostgresStore implements Store {
       const rows = await db.query<Omit<ClaimRow, 'part'> & { part: RecordAndClaimPart }>(
         RECORD_AND_CLAIM.sql,
         [
-          experimentId,
-          lease.memberId,
-          lease.token,
-          lease.workerId,
-          row.step,
-          ok,
-          row.score,
-          row.checkpoint,
-          next.member.decisionDue ? 1 : 0,
-          next.member.status,
-          next.member.leaseOwner === null,
-          row.metrics,
-          row.error,
-          row.hparams,
-          row.time,
-          row.train_seconds,
+          ...parameters,
           writeId,
           claim.now,
           [...(claim.exclude ?? [])],
@@ -596,6 +553,35 @@ export class PostgresStore implements Store {
       `DELETE FROM writes WHERE created_at < now() - interval '${WRITE_RECORD_TTL}'`,
     );
   }
+}
+
+/**
+ * RECORD's parameters $1–$16 (also RECORD_AND_CLAIM's; $17 is the write id): the shared rule
+ * validates the result (throwing before anything is written) and says what the member becomes;
+ * the parts that depend on the row as it is now (kept score and checkpoint, failure count) are
+ * computed in SQL.
+ */
+function recordParameters(lease: Lease, result: ReadyResult): unknown[] {
+  const next = withResult(lease.member, result);
+  const row = resultToRow(next.result);
+  return [
+    lease.experimentId,
+    lease.memberId,
+    lease.token,
+    lease.workerId,
+    row.step,
+    result.metrics !== null,
+    row.score,
+    row.checkpoint,
+    next.member.decisionDue ? 1 : 0,
+    next.member.status,
+    next.member.leaseOwner === null,
+    row.metrics,
+    row.error,
+    row.hparams,
+    row.time,
+    row.train_seconds,
+  ];
 }
 
 /** A row of the claim's answer (CLAIM in lease-statements.ts). */
