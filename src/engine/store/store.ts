@@ -72,15 +72,14 @@ export interface Store {
   recordResult(lease: Lease, result: ReadyResult): Promise<void>;
 
   /**
-   * Optional: `recordResult` (which must give the lease back: `release` or `done`), then, in the
+   * Optional: `recordResult` (which must give the lease back: `release` or `done`) and, in the
    * same atomic write, the claim `claimMember(lease.experimentId, { ...claim, preferMember:
-   * lease.memberId })` would make right after it — but only when that claim would take another
-   * member (one at a lower step than the recorded member's new step, or any when it is done).
-   * Returns the new lease, or null when the result was recorded and nothing was claimed (the
-   * caller then claims as usual, which may take the recorded member back). One round trip
-   * where `recordResult` + `claimMember` are two: implemented by the PostgreSQL store; the
-   * worker falls back to the two calls on stores without it. Throws LeaseLostError (nothing
-   * recorded or claimed) if the token is stale.
+   * lease.memberId })` would make right after it — another member, or the recorded member
+   * itself, which then keeps its lease under a new token. Returns the new lease, or null when
+   * the result was recorded and nothing was claimed (the caller then claims as usual). One
+   * round trip where `recordResult` + `claimMember` are two: implemented by the PostgreSQL
+   * store; the worker falls back to the two calls on stores without it. Throws LeaseLostError
+   * (nothing recorded or claimed) if the token is stale.
    */
   recordAndClaim?(lease: Lease, result: ReadyResult, claim: ClaimOptions): Promise<Lease | null>;
 

@@ -71,7 +71,10 @@ const RECORD_SET = `
         last_failed = CASE WHEN $6::boolean THEN 0 ELSE 1 END,
         checkpoint = COALESCE($8::text, checkpoint),
         consecutive_failures = CASE WHEN $6::boolean THEN 0 ELSE consecutive_failures + 1 END,
-        decision_due = $9,
+        decision_due = $9`;
+
+/** RECORD_SET's status and lease: $10 status, $11 lease ends. */
+const RECORD_LEASE = `
         status = $10,
         lease_owner = CASE WHEN $11::boolean THEN NULL ELSE lease_owner END,
         lease_expires_at = CASE WHEN $11::boolean THEN NULL ELSE lease_expires_at END`;
@@ -95,11 +98,12 @@ const STATUS_ROW = `SELECT 'status' AS part, (SELECT status FROM experiment) AS 
       NULL::text AS lease_owner, NULL::float8 AS lease_expires_at, NULL::bigint AS token`;
 
 /**
- * A claim's other answer rows: the claimed row, then, with a decision due, the member rows
- * changed since the population horizon in parameter `horizon` (null: every member).
+ * A claim's other answer rows: the claimed row (of CTE `source`), then, with a decision due,
+ * the member rows changed since the population horizon in parameter `horizon` (null: every
+ * member).
  */
-function claimedAndChanged(horizon: string): string {
-  return `SELECT 'claimed', NULL, NULL, ${MEMBER_COLUMNS} FROM claimed
+function claimedAndChanged(horizon: string, source = 'claimed'): string {
+  return `SELECT 'claimed', NULL, NULL, ${MEMBER_COLUMNS} FROM ${source}
     UNION ALL
     SELECT 'member', NULL, NULL, ${MEMBER_COLUMNS} FROM members m
     WHERE (SELECT due FROM deciding) AND m.experiment_id = $1
@@ -184,7 +188,8 @@ export const RECORD: Statement = {
   sql: `
     WITH updated AS (
       UPDATE members SET
-${RECORD_SET}
+${RECORD_SET},
+${RECORD_LEASE}
       WHERE ${FENCE}
       RETURNING experiment_id, id
     ), appended AS (
@@ -202,17 +207,20 @@ export type RecordAndClaimPart = ClaimPart | 'recorded';
  * RECORD, then in the same statement the claim the worker would make next (two round trips per
  * ready point instead of three): RECORD's parameters $1–$17 (the result must give the lease
  * back: $11 true), then the claim's: $18 now, $19 excluded ids, $20 barrier, $21 whileRunning,
- * $22 population horizon, $23 lease expiry.
- * Only another member that a claim right after the record would rank before the recorded one
- * is claimed here: one at a lower step (with the recorded member preferred, as the worker asks,
- * it wins ties at its new step), or any other when the recorded member is done. Otherwise the
- * record is made and nothing is claimed: the caller claims on its own, which may take the
- * recorded member back (its state is still in the worker's memory). The claim part reads the
- * statement's snapshot, in which the recorded member still holds its lease, so it could never
- * take that member here anyway. A barrier's lowest active step includes the recorded member's
- * old step: at worst too low, which finds nothing and leaves the claim to the caller.
- * Nothing is claimed when the fence fails (no 'recorded' row: the lease was lost). The write
- * id's outcome is the claimed row (null: none), as CLAIM's.
+ * $22 population horizon, $23 lease expiry. The claim is the one a claim right after the
+ * record, with the recorded member preferred (the worker still has its state), would make:
+ * - `first`: another member at a lower step than the recorded one's new step (or any other
+ *   when the recorded member is done), in claim order, skipping rows other transactions hold.
+ *   The claim part reads the statement's snapshot, in which the recorded member still holds
+ *   its lease; a barrier's lowest active step includes its old step: at worst too low, which
+ *   finds nothing here.
+ * - `keeping`: else the recorded member itself, when it is claimable as recorded (pending, not
+ *   excluded, the experiment running if asked, at the lowest active step under a barrier): it
+ *   keeps its lease under a new token instead of being released (it wins ties as the preferred
+ *   member).
+ * - else nothing: the member is released and the caller claims on its own.
+ * Nothing is recorded or claimed when the fence fails (no 'recorded' row: the lease was lost).
+ * The write id's outcome is the claimed row (null: none), as CLAIM's.
  * Rows: 'status' (experiment_status, horizon as CLAIM's), 'recorded' (the member as recorded,
  * when the fence held), 'claimed' (if any), then 'member' rows as CLAIM's.
  */
@@ -229,9 +237,24 @@ export const RECORD_AND_CLAIM: Statement = {
       ORDER BY step, id
       LIMIT 1
       FOR NO KEY UPDATE SKIP LOCKED
+    ), keeping AS (
+      SELECT $11::boolean AND $10::text = 'pending'
+        AND NOT EXISTS (SELECT 1 FROM first)
+        AND NOT ($2 = ANY ($19::integer[]))
+        AND (NOT $21::boolean OR (SELECT status FROM experiment) = 'running')
+        AND (NOT $20::boolean OR $5 <= COALESCE((
+          SELECT min(step) FROM members
+          WHERE experiment_id = $1 AND id <> $2 AND status IN ('pending', 'running')), $5))
+        AS keep
     ), updated AS (
       UPDATE members SET
-${RECORD_SET}
+${RECORD_SET},
+        status = CASE WHEN (SELECT keep FROM keeping) THEN 'running' ELSE $10 END,
+        token = CASE WHEN (SELECT keep FROM keeping) THEN token + 1 ELSE token END,
+        lease_owner = CASE WHEN (SELECT keep FROM keeping) THEN $4
+          WHEN $11::boolean THEN NULL ELSE lease_owner END,
+        lease_expires_at = CASE WHEN (SELECT keep FROM keeping) THEN $23
+          WHEN $11::boolean THEN NULL ELSE lease_expires_at END
       WHERE ${FENCE}
       RETURNING *
     ), appended AS (
@@ -242,17 +265,21 @@ ${RECORD_SET}
       WHERE m.experiment_id = $1 AND m.id = (SELECT id FROM first)
         AND EXISTS (SELECT 1 FROM updated)
       RETURNING m.*
+    ), taken AS (
+      SELECT * FROM claimed
+      UNION ALL
+      SELECT * FROM updated WHERE (SELECT keep FROM keeping)
     ), recorded AS (
       INSERT INTO writes (id, experiment_id, outcome)
-      SELECT $17, $1, (SELECT row_to_json(claimed)::text FROM claimed) FROM updated
+      SELECT $17, $1, (SELECT row_to_json(taken)::text FROM taken) FROM updated
     ), deciding AS (
-      SELECT EXISTS (SELECT 1 FROM claimed WHERE decision_due = 1) AS due
+      SELECT EXISTS (SELECT 1 FROM taken WHERE decision_due = 1) AS due
     )
     ${STATUS_ROW}
     UNION ALL
     SELECT 'recorded', NULL, NULL, ${MEMBER_COLUMNS} FROM updated
     UNION ALL
-    ${claimedAndChanged('$22')}`,
+    ${claimedAndChanged('$22', 'taken')}`,
 };
 
 /**
