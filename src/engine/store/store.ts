@@ -77,9 +77,10 @@ export interface Store {
    * lease.memberId })` would make right after it — another member, or the recorded member
    * itself, which then keeps its lease under a new token. Returns the new lease, or null when
    * the result was recorded and nothing was claimed (the caller then claims as usual). One
-   * round trip where `recordResult` + `claimMember` are two: implemented by the PostgreSQL
-   * store; the worker falls back to the two calls on stores without it. Throws LeaseLostError
-   * (nothing recorded or claimed) if the token is stale.
+   * round trip (or one write transaction) where `recordResult` + `claimMember` are two:
+   * implemented by the PostgreSQL and SQLite stores; the worker falls back to the two calls on
+   * stores without it (the memory store). Throws LeaseLostError (nothing recorded or claimed)
+   * if the token is stale.
    */
   recordAndClaim?(lease: Lease, result: ReadyResult, claim: ClaimOptions): Promise<Lease | null>;
 

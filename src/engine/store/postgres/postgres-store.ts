@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LeaseLostError, NotFoundError, PbtError } from '../../core/errors.js';
 import type { Decision, MemberView, PopulationSnapshot } from '../../core/types.js';
 import {
+  assertGivesLeaseBack,
   assertLeaseHeld,
   decided,
   leaseExpiry,
@@ -307,9 +308,7 @@ export class PostgresStore implements Store {
     result: ReadyResult,
     claim: ClaimOptions,
   ): Promise<Lease | null> {
-    if (result.release !== true && result.done !== true) {
-      throw new PbtError('INTERNAL', 'recordAndClaim needs a result that gives the lease back');
-    }
+    assertGivesLeaseBack(result);
     const parameters = recordParameters(lease, result);
     const expiry = leaseExpiry(claim.now, claim.leaseMs);
     await this.pruneWriteRecords();

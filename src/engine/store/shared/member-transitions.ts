@@ -168,6 +168,13 @@ export function heartbeated(member: MemberRecord, leaseMs: number, now: number):
   return { ...member, leaseExpiresAt: leaseExpiry(now, leaseMs) };
 }
 
+/** Store.recordAndClaim takes only a result that gives the lease back (`release` or `done`). */
+export function assertGivesLeaseBack(result: ReadyResult): void {
+  if (result.release !== true && result.done !== true) {
+    throw new PbtError('INTERNAL', 'recordAndClaim needs a result that gives the lease back');
+  }
+}
+
 /** The member after a ready point, and the result row to append. */
 export function withResult(
   member: MemberRecord,

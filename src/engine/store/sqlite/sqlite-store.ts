@@ -3,6 +3,7 @@ import { NotFoundError, PbtError } from '../../core/errors.js';
 import type { Decision, MemberView, PopulationSnapshot } from '../../core/types.js';
 import { asPromise } from '../shared/as-promise.js';
 import {
+  assertGivesLeaseBack,
   assertLeaseHeld,
   claimed,
   decided,
@@ -249,17 +250,20 @@ export class SqliteStore implements Store {
   }
 
   claimMember(experimentId: string, opts: ClaimOptions): Promise<Lease | null> {
-    return this.write(() => {
-      const experiment = this.sql.getExperiment.get(experimentId);
-      if (experiment === undefined) throw new NotFoundError(`experiment '${experimentId}'`);
-      if (opts.whileRunning === true && experiment.status !== 'running') return null;
-      const active = this.sql.listActiveMembers.all(experimentId).map(memberFromRow);
-      const chosen = pickClaim(active, opts);
-      if (chosen === null) return null;
-      const member = claimed(chosen, opts);
-      this.sql.updateMember.run(memberToRow(member));
-      return leaseOf(member);
-    });
+    return this.write(() => this.claimNow(experimentId, opts));
+  }
+
+  /** claimMember's work, inside a write transaction. */
+  private claimNow(experimentId: string, opts: ClaimOptions): Lease | null {
+    const experiment = this.sql.getExperiment.get(experimentId);
+    if (experiment === undefined) throw new NotFoundError(`experiment '${experimentId}'`);
+    if (opts.whileRunning === true && experiment.status !== 'running') return null;
+    const active = this.sql.listActiveMembers.all(experimentId).map(memberFromRow);
+    const chosen = pickClaim(active, opts);
+    if (chosen === null) return null;
+    const member = claimed(chosen, opts);
+    this.sql.updateMember.run(memberToRow(member));
+    return leaseOf(member);
   }
 
   heartbeat(lease: Lease, leaseMs: number, now: number): Promise<void> {
@@ -271,12 +275,27 @@ export class SqliteStore implements Store {
   }
 
   recordResult(lease: Lease, result: ReadyResult): Promise<void> {
+    return this.write(() => this.recordNow(lease, result));
+  }
+
+  /** recordResult's work, inside a write transaction. */
+  private recordNow(lease: Lease, result: ReadyResult): void {
+    const member = this.memberOf(lease);
+    assertLeaseHeld(member, lease);
+    const next = withResult(member, result);
+    this.sql.insertResult.run(resultToRow(next.result));
+    this.sql.updateMember.run(memberToRow(next.member));
+  }
+
+  /**
+   * The record and the claim right after it (the recorded member preferred) in one write
+   * transaction: one take of the write lock per ready point fewer when processes share a file.
+   */
+  recordAndClaim(lease: Lease, result: ReadyResult, claim: ClaimOptions): Promise<Lease | null> {
     return this.write(() => {
-      const member = this.memberOf(lease);
-      assertLeaseHeld(member, lease);
-      const next = withResult(member, result);
-      this.sql.insertResult.run(resultToRow(next.result));
-      this.sql.updateMember.run(memberToRow(next.member));
+      assertGivesLeaseBack(result);
+      this.recordNow(lease, result);
+      return this.claimNow(lease.experimentId, { ...claim, preferMember: lease.memberId });
     });
   }
 
