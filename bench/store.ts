@@ -13,9 +13,10 @@
  * Each worker process runs the store calls the real worker loop makes at one ready point, with
  * no task work in between: claimMember (only while the experiment runs; getExperiment only when
  * it found nothing), applyDecision (the real PBT decide: truncation 25 %, perturb ×0.8/×1.2),
- * recordResult with release — and, where the store can (PostgreSQL's recordAndClaim), the next
- * claim in that same write, so a ready point is two round trips; 'postgres-separate' runs the
- * same with the record and the claim as two calls (three round trips), side by side. Every
+ * recordResult with release — and the next claim in that same write (Store.recordAndClaim:
+ * on PostgreSQL a ready point is then two round trips, on SQLite two write transactions);
+ * 'postgres-separate' and 'sqlite-separate' run the same with the record and the claim as two
+ * calls (three round trips / transactions, the cycle before), side by side. Every
  * member has a first result before the clock starts, so every claim carries a decision. A
  * cycle's latency is the time from the claim (or the record that made it) to the record; the
  * decision latency is applyDecision's alone. Processes start together after a warm-up, run for
@@ -68,7 +69,16 @@ interface ChildReport {
  * at any commit; SQLite.
  */
 type StoreKind =
-  'postgres' | 'postgres-separate' | 'postgres-grown' | 'postgres-async-commit' | 'sqlite';
+  | 'postgres'
+  | 'postgres-separate'
+  | 'postgres-grown'
+  | 'postgres-async-commit'
+  | 'sqlite'
+  | 'sqlite-separate';
+
+/** The record and the next claim as two calls (the cycle before Store.recordAndClaim). */
+const isSeparate = (kind: StoreKind): boolean => kind.endsWith('-separate');
+const isSqlite = (kind: StoreKind): boolean => kind.startsWith('sqlite');
 
 const GROWN_POPULATION = 1_000;
 const GROWN_HISTORY = 100_000;
@@ -204,7 +214,7 @@ async function child(
       trainSeconds: 0,
     };
     // The next member is claimed in the same write where the store can (PostgreSQL), as the
-    // worker does; 'postgres-separate' makes the two calls, as before.
+    // worker does; the '-separate' kinds make the two calls, as before.
     if (separate) await store.recordResult(lease, result);
     else ahead = await recordThenClaim(store, lease, result, { ...claim, now: Date.now() });
     if (measuring) {
@@ -262,7 +272,7 @@ function freshStore(
   kind: StoreKind,
   postgresUrl: string,
 ): { url: string; cleanup: () => Promise<void> } {
-  if (kind === 'sqlite') {
+  if (isSqlite(kind)) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pbt-bench-store-'));
     return {
       url: `sqlite:${path.join(dir, 'pbt.db')}`,
@@ -346,7 +356,7 @@ async function runConfig(
           url,
           experimentId,
           `w${i}`,
-          ...(kind === 'postgres-separate' ? ['separate'] : []),
+          ...(isSeparate(kind) ? ['separate'] : []),
         ],
         { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] },
       );
@@ -356,7 +366,7 @@ async function runConfig(
       return { proc, output: () => out, exited };
     });
     while (!children.every((c) => c.output().includes('ready'))) await sleep(50);
-    const serverCpuBefore = kind === 'sqlite' ? null : await serverCpuMs(url);
+    const serverCpuBefore = isSqlite(kind) ? null : await serverCpuMs(url);
     const loadAverageBefore = os.loadavg().map((x) => round(x));
     const startAt = Date.now() + WARMUP_MS + 200;
     const endAt = startAt + seconds * 1000;
@@ -493,9 +503,9 @@ async function main(argv: string[]): Promise<void> {
   // CPU profiles of the worker processes (node --cpu-prof), one .cpuprofile file each.
   const profileDir = arg(argv, '--profile');
   const runs: RunSummary[] = [];
-  const kinds = (arg(argv, '--stores') ?? 'postgres,postgres-separate,postgres-grown,sqlite').split(
-    ',',
-  ) as StoreKind[];
+  const kinds = (
+    arg(argv, '--stores') ?? 'postgres,postgres-separate,postgres-grown,sqlite,sqlite-separate'
+  ).split(',') as StoreKind[];
   for (const kind of kinds) {
     // The history-growth check compares like with like: 8 workers (the target's setting).
     for (const workers of kind === 'postgres-grown' ? [Math.max(...workerCounts)] : workerCounts) {
@@ -551,6 +561,7 @@ async function main(argv: string[]): Promise<void> {
       'postgres-separate':
         'postgres with the record and the next claim as two calls (three round trips per ready point, the cycle before recordAndClaim)',
       sqlite: 'one file in the temp directory, WAL, synchronous=NORMAL (no flush per commit)',
+      'sqlite-separate': 'sqlite with the record and the next claim as two write transactions',
     },
     targets: targetsOf(runs),
     summary: summarize(repetitions),
