@@ -7,7 +7,7 @@
  * objective, 8 processes), all in one run. `targets` in the output judges issue 17's targets.
  *
  *   node --import tsx bench/store.ts [--seconds 10] [--workers 1,8] [--skip-optuna]
- *     [--stores postgres,postgres-separate,postgres-grown,postgres-async-commit,sqlite]
+ *     [--stores postgres,postgres-separate,postgres-grown,postgres-async-commit,sqlite,sqlite-separate]
  *     [--postgres postgres://…/test] [--append] [--profile DIR] [--out FILE]
  *
  * Each worker process runs the store calls the real worker loop makes at one ready point, with
