@@ -102,8 +102,15 @@ export function registerCompare(
           writeFileSync(html, renderComparisonHtml(json));
           for (const [method, m] of Object.entries(json.methods)) {
             const ci = m.ci95 ? `[${m.ci95[0].toFixed(4)}, ${m.ci95[1].toFixed(4)}]` : '—';
+            // A run whose every member failed has no model and no score: the mean is over the
+            // others, so say how many there were.
+            const scored = m.seeds.filter((x) => x !== null).length;
+            const over =
+              scored === m.seeds.length
+                ? `${scored} seeds`
+                : `${scored} of ${m.seeds.length} seeds (${m.seeds.length - scored} without a model: every member failed)`;
             log(
-              `  ${method.padEnd(7)} mean ${m.mean?.toFixed(4) ?? '—'} 95% CI ${ci} over ${m.seeds.length} seeds, ${m.totalSteps} steps, ${m.wallSeconds.toFixed(1)} s`,
+              `  ${method.padEnd(7)} mean ${m.mean?.toFixed(4) ?? '—'} 95% CI ${ci} over ${over}, ${m.totalSteps} steps, ${m.wallSeconds.toFixed(1)} s`,
             );
           }
           log(`comparison written to ${spec.out} and ${html}`);
