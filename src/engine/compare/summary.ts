@@ -93,3 +93,17 @@ export function summarizeMethod(runs: readonly RunSummary[]): MethodSummary {
     runs,
   };
 }
+
+/**
+ * One line of `pbt compare`'s summary. A run whose every member failed has no model and no
+ * score, and the mean is over the other seeds: the line says how many there were.
+ */
+export function methodLine(method: string, m: MethodSummary): string {
+  const ci = m.ci95 ? `[${m.ci95[0].toFixed(4)}, ${m.ci95[1].toFixed(4)}]` : '—';
+  const scored = m.seeds.filter((x) => x !== null).length;
+  const over =
+    scored === m.seeds.length
+      ? `${scored} seeds`
+      : `${scored} of ${m.seeds.length} seeds (${m.seeds.length - scored} without a model: every member failed)`;
+  return `  ${method.padEnd(7)} mean ${m.mean?.toFixed(4) ?? '—'} 95% CI ${ci} over ${over}, ${m.totalSteps} steps, ${m.wallSeconds.toFixed(1)} s`;
+}

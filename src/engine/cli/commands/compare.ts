@@ -17,6 +17,7 @@ import { redactPassword } from '../../store/postgres/connection.js';
 import { newExperimentId } from '../../setup/create-experiment.js';
 import type { TaskRegistry } from '../../tasks/registry.js';
 import { renderComparisonHtml } from '../../report/comparison-chart.js';
+import { methodLine } from '../../compare/summary.js';
 import { DEFAULT_STORE, withStore } from '../context.js';
 import { resolveStoreUrl } from '../../store/store-url.js';
 import { buildRawConfig, type RunFlags } from './run.js';
@@ -100,19 +101,7 @@ export function registerCompare(
           writeFileSync(spec.out, `${JSON.stringify(json, null, 2)}\n`);
           const html = spec.out.replace(/\.json$/i, '') + '.html';
           writeFileSync(html, renderComparisonHtml(json));
-          for (const [method, m] of Object.entries(json.methods)) {
-            const ci = m.ci95 ? `[${m.ci95[0].toFixed(4)}, ${m.ci95[1].toFixed(4)}]` : '—';
-            // A run whose every member failed has no model and no score: the mean is over the
-            // others, so say how many there were.
-            const scored = m.seeds.filter((x) => x !== null).length;
-            const over =
-              scored === m.seeds.length
-                ? `${scored} seeds`
-                : `${scored} of ${m.seeds.length} seeds (${m.seeds.length - scored} without a model: every member failed)`;
-            log(
-              `  ${method.padEnd(7)} mean ${m.mean?.toFixed(4) ?? '—'} 95% CI ${ci} over ${over}, ${m.totalSteps} steps, ${m.wallSeconds.toFixed(1)} s`,
-            );
-          }
+          for (const [method, m] of Object.entries(json.methods)) log(methodLine(method, m));
           log(`comparison written to ${spec.out} and ${html}`);
         },
         // A new comparison creates its store, as `pbt run` does; a resumed one needs it.
