@@ -470,6 +470,39 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         ]);
       });
 
+      it('never hands one member to two concurrent record-then-claims over two connections', async () => {
+        const one = await open();
+        const two = await open();
+        await create(one, 'exp', 12);
+        const held: Lease[] = [];
+        for (let i = 0; i < 6; i++) held.push(await claimOrThrow(one, claimOpts(`w${i}`, T0)));
+        const next = await Promise.all(
+          held.map((lease, i) =>
+            recordThenClaim(
+              i % 2 === 0 ? one : two,
+              lease,
+              success(3, 0.1 * i, `ck-${lease.memberId}-3`, { release: true }),
+              claimOpts(lease.workerId, T0 + 1),
+            ),
+          ),
+        );
+        const claimed = next.filter((l): l is Lease => l !== null).map((l) => l.memberId);
+        // Members 6-11 are at step 0, below the recorded ones: each claim takes one of them
+        // (a store without recordAndClaim only records; its caller claims afterwards).
+        expect(claimed).toHaveLength(one.recordAndClaim === undefined ? 0 : 6);
+        expect(new Set(claimed).size).toBe(claimed.length);
+        expect(claimed.every((id) => id >= 6)).toBe(true);
+        const members = await two.listMembers('exp');
+        expect(
+          members
+            .filter((m) => m.status === 'running')
+            .map((m) => m.id)
+            .sort(),
+        ).toEqual([...claimed].sort());
+        expect(members.slice(0, 6).every((m) => m.step === 3 && m.status === 'pending')).toBe(true);
+        expect(await two.listResults('exp')).toHaveLength(6);
+      });
+
       it('with a stale lease, records nothing and claims nothing', async () => {
         const store = await open();
         await create(store, 'exp', 2);
