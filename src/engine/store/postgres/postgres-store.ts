@@ -85,8 +85,9 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  *   spread over different members instead of queueing on one; a row changed meanwhile is
  *   re-checked after locking. In the same statement it checks the experiment is running and,
  *   when the member has a decision due, reads the population delta for that decision (CLAIM
- *   in lease-statements.ts): a ready point is three round trips (claim, decision, record +
- *   release).
+ *   in lease-statements.ts). The claim usually rides on the record of the worker's previous
+ *   ready point (`recordAndClaim`, RECORD_AND_CLAIM): a ready point is two round trips (the
+ *   decision, then record + release + next claim).
  * - Every write for a lease first locks its member row; fencing (token + owner) is then checked
  *   on the row as it is now, and no other writer can change it before we commit.
  * - `applyDecision` takes the population its claim read (or reads it: one consistent
