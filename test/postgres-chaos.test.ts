@@ -219,7 +219,12 @@ if (server.url === undefined) {
           (restarted ? `, server restarted in ${restarted.seconds.toFixed(1)} s` : ''),
       );
       expect(kills).toBe(KILLS);
-      expect(interrupted).toBeGreaterThanOrEqual(KILLS / 2);
+      // Kills land on running workers, but one that is starting, waiting for a claimable member
+      // or done near the end holds no lease: on an idle 2-core machine 10-12 of the 20 kills cut
+      // a cycle short, with this code and the code before the record-and-claim change alike
+      // (three runs each), so half was a coin flip for CI. A quarter still shows the kills
+      // landed inside the run.
+      expect(interrupted).toBeGreaterThanOrEqual(KILLS / 4);
       const unclean = exits.filter((e) => e.signal !== 'SIGKILL' && e.code !== 0);
       expect(unclean.map((e) => `slot ${e.slot}: ${e.code} ${e.signal}\n${e.log}`)).toEqual([]);
       expect(exits.filter((e) => e.signal === 'SIGKILL')).toHaveLength(KILLS);
