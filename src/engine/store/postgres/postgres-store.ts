@@ -257,19 +257,7 @@ export class PostgresStore implements Store {
           }
           return null;
         }
-        const lease = leaseOf(memberFromRow(row));
-        // The member has a decision due: the same statement read what changed in the
-        // population, and applyDecision uses it instead of reading again.
-        if (typeof status?.horizon === 'string') {
-          this.population.merge(
-            experimentId,
-            status.horizon,
-            rows.filter((r) => r.part === 'member'),
-            [row],
-          );
-          this.prefetched = lease;
-        }
-        return lease;
+        return this.leaseFromAnswer(experimentId, rows, row, [row]);
       },
       { durability: 'relaxed', alsoRetry: isDuplicateWriteId },
     );
@@ -297,6 +285,32 @@ export class PostgresStore implements Store {
       const rows = await db.query<{ n: number }>(RECORD.sql, [...parameters, writeId], RECORD.name);
       return rows[0]?.n === 1 ? { written: true, outcome: undefined } : { written: false };
     });
+  }
+
+  /**
+   * The lease of a claim's answer (CLAIM or RECORD_AND_CLAIM) for its `claimed` row. When that
+   * member has a decision due, the same statement read what changed in the population since
+   * the horizon: it is merged, with the rows the statement itself wrote (`written`, newer than
+   * its snapshot), and applyDecision uses it instead of reading again.
+   */
+  private leaseFromAnswer(
+    experimentId: string,
+    rows: readonly (MemberRow & { readonly part: string; readonly horizon: string | null })[],
+    claimed: MemberRow,
+    written: readonly MemberRow[],
+  ): Lease {
+    const lease = leaseOf(memberFromRow(claimed));
+    const horizon = rows.find((r) => r.part === 'status')?.horizon;
+    if (typeof horizon === 'string') {
+      this.population.merge(
+        experimentId,
+        horizon,
+        rows.filter((r) => r.part === 'member'),
+        written,
+      );
+      this.prefetched = lease;
+    }
+    return lease;
   }
 
   /**
@@ -336,19 +350,8 @@ export class PostgresStore implements Store {
       if (recorded === undefined) return { written: false };
       const claimed = rows.find((r) => r.part === 'claimed');
       if (claimed === undefined) return { written: true, outcome: null };
-      fresh = leaseOf(memberFromRow(claimed));
-      const status = rows.find((r) => r.part === 'status');
-      if (typeof status?.horizon === 'string') {
-        // As claimMember: the decision due reads this delta; both rows this statement wrote
-        // are newer than its snapshot.
-        this.population.merge(
-          experimentId,
-          status.horizon,
-          rows.filter((r) => r.part === 'member'),
-          [recorded, claimed],
-        );
-        this.prefetched = fresh;
-      }
+      // Both rows this statement wrote are newer than its snapshot.
+      fresh = this.leaseFromAnswer(experimentId, rows, claimed, [recorded, claimed]);
       return { written: true, outcome: claimed };
     });
     if (claimedRow === null) return null;
